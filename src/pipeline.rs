@@ -1,0 +1,262 @@
+//! The pipeline of one bundle: intake → (per file, in parallel) classify, decode, parse, match →
+//! merge → diagnose. The result is a [`BundleReport`], the same whatever the thread count.
+
+use crate::diagnosis::{self, Finding};
+use crate::formats::grammar::FormatCatalog;
+use crate::formats::{self, ParseInput, ParseOptions};
+use crate::grammars::{GrammarError, GrammarFiles};
+use crate::intake::{self, BundleError, BundleFile, Limits, classify};
+use crate::kind::FileKind;
+use crate::records::{CountingSink, Problem, RecordSink, TeeSink, Timestamp};
+use crate::signatures::Catalog;
+use crate::signatures::matcher::{BundleMatches, FileMatches, Matcher};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+/// Everything loaded once per run: grammars, signatures, the compiled matcher.
+pub struct Engine {
+    pub formats: FormatCatalog,
+    pub catalog: Catalog,
+    pub matcher: Matcher,
+}
+
+impl Engine {
+    /// The embedded knowledge base plus the files of `extra_grammar_dirs`.
+    pub fn load(extra_grammar_dirs: &[PathBuf]) -> Result<Engine, GrammarError> {
+        Engine::from_files(&GrammarFiles::load(extra_grammar_dirs)?)
+    }
+
+    pub fn from_files(files: &GrammarFiles) -> Result<Engine, GrammarError> {
+        let formats = FormatCatalog::from_files(files)?;
+        let catalog = Catalog::from_files(files)?;
+        let matcher = Matcher::new(&catalog);
+        Ok(Engine {
+            formats,
+            catalog,
+            matcher,
+        })
+    }
+}
+
+/// What a run asks of the pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+    pub parse: ParseOptions,
+    /// False for `inventory`: read and count, but do not match signatures.
+    pub diagnose: bool,
+}
+
+/// One file as the inventory reports it (CONTRACT.md `files[]`, with additions).
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub kind: FileKind,
+    /// Text encoding; `null` for binary files and archives.
+    pub encoding: Option<&'static str>,
+    pub bytes: u64,
+    /// Records read; `null` when the file was not parsed (see `skipped`).
+    pub records: Option<u64>,
+    pub problems: Vec<Problem>,
+    /// The format grammar that recognized the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Why the file got its kind.
+    pub detected: String,
+    /// Why the file was not parsed, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// How the file's timestamps were placed in UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_time")]
+    pub first: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_time")]
+    pub last: Option<Timestamp>,
+    /// Whether the file's bytes could be read at all.
+    #[serde(skip)]
+    pub loaded: bool,
+}
+
+fn ser_time<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&t.to_rfc3339()),
+        None => s.serialize_none(),
+    }
+}
+
+/// One bundle, read and diagnosed.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleReport {
+    pub bundle: String,
+    pub files: Vec<FileReport>,
+    pub findings: Vec<Finding>,
+    /// Problems of the bundle itself (a damaged top-level archive, a member-count limit).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+}
+
+impl BundleReport {
+    /// True when not one file could be read (exit status 2).
+    pub fn nothing_readable(&self) -> bool {
+        !self.files.iter().any(|f| f.loaded)
+    }
+}
+
+const NO_PARSER: &str = "no parser for this kind in this version";
+
+/// Reads, parses and (when asked) diagnoses one bundle.
+pub fn run_bundle(
+    engine: &Engine,
+    path: &Path,
+    options: &Options,
+) -> Result<BundleReport, BundleError> {
+    let bundle = intake::open_bundle(path, &options.limits)?;
+    Ok(run_opened(engine, bundle, options))
+}
+
+/// Runs the pipeline on a bundle already opened (or built in memory).
+pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) -> BundleReport {
+    let results: Vec<(FileReport, FileMatches)> = bundle
+        .files
+        .par_iter()
+        .enumerate()
+        .map(|(i, file)| process_file(engine, i as u32, file, options))
+        .collect();
+    let paths: Vec<String> = bundle.files.iter().map(|f| f.path.clone()).collect();
+    let (files, matches): (Vec<_>, Vec<_>) = results.into_iter().unzip();
+    let findings = if options.diagnose {
+        let merged = BundleMatches::merge(matches, &engine.matcher);
+        diagnosis::diagnose(&engine.catalog, &engine.matcher, &merged, &paths)
+    } else {
+        Vec::new()
+    };
+    BundleReport {
+        bundle: bundle.path,
+        files,
+        findings,
+        problems: bundle.problems,
+    }
+}
+
+thread_local! {
+    static PARSING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True on a thread that is inside a parser, where a panic is caught and reported as a problem
+/// of the file (the binary's panic hook stays quiet there).
+pub fn is_parsing() -> bool {
+    PARSING.with(|p| p.get())
+}
+
+fn process_file(
+    engine: &Engine,
+    index: u32,
+    file: &BundleFile,
+    options: &Options,
+) -> (FileReport, FileMatches) {
+    let mut report = FileReport {
+        path: file.path.clone(),
+        kind: FileKind::Unknown,
+        encoding: None,
+        bytes: file.size,
+        records: None,
+        problems: file.problems.clone(),
+        format: None,
+        detected: String::new(),
+        skipped: None,
+        notes: Vec::new(),
+        time_zone: None,
+        first: None,
+        last: None,
+        loaded: false,
+    };
+    if file.is_archive {
+        report.loaded = !matches!(file.source, crate::intake::Source::Unreadable);
+        report.kind = FileKind::Archive;
+        report.detected = "archive signature".into();
+        report.skipped = Some("archive: its members are listed after it".into());
+        return (report, FileMatches::default());
+    }
+    let (bytes, load_problems) = file.source.load(&options.limits);
+    report.problems.extend(load_problems);
+    let Some(bytes) = bytes else {
+        report.detected = "not read".into();
+        report.skipped = Some("could not be read (see problems)".into());
+        return (report, FileMatches::default());
+    };
+    report.bytes = bytes.len() as u64;
+    report.loaded = true;
+    let class = classify::classify(&engine.formats, &file.path, &bytes);
+    report.kind = class.kind;
+    report.format = class.format.clone();
+    report.encoding = class.encoding.map(|e| e.name());
+    report.detected = class.reason.clone();
+    if bytes.is_empty() {
+        report.problems.push(Problem::new("empty file (0 bytes)"));
+        report.skipped = Some("empty".into());
+        return (report, FileMatches::default());
+    }
+    if class.kind == FileKind::Unknown {
+        report.skipped = Some(class.reason);
+        return (report, FileMatches::default());
+    }
+    let input = ParseInput {
+        path: &file.path,
+        bytes: &bytes,
+        encoding: class.encoding,
+        format: class.format.as_deref(),
+        options: &options.parse,
+    };
+    let mut counter = CountingSink::default();
+    let mut state = options
+        .diagnose
+        .then(|| engine.matcher.file_state(index, class.kind));
+    PARSING.with(|p| p.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut sink: Box<dyn RecordSink + '_> = match state.as_mut() {
+            Some(m) => Box::new(TeeSink {
+                a: &mut counter,
+                b: m,
+            }),
+            None => Box::new(&mut counter),
+        };
+        formats::parse(class.kind, &input, sink.as_mut())
+    }));
+    PARSING.with(|p| p.set(false));
+    let matches = state.map(|s| s.finish()).unwrap_or_default();
+    match outcome {
+        Ok(Some(out)) => {
+            report.records = Some(out.records);
+            report.problems.extend(out.problems);
+            report.notes = out.notes;
+            report.time_zone = out.time_zone;
+            report.first = counter.first;
+            report.last = counter.last;
+        }
+        Ok(None) => report.skipped = Some(NO_PARSER.into()),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".into());
+            report.problems.push(Problem::new(format!(
+                "internal error while parsing ({message}); the rest of the bundle was analyzed. This is a bug: please report it with this file"
+            )));
+            report.records = Some(counter.records);
+            return (report, FileMatches::default());
+        }
+    }
+    (report, matches)
+}
+
+impl RecordSink for &mut CountingSink {
+    fn record(&mut self, record: &crate::records::Record<'_>) {
+        (**self).record(record)
+    }
+}

@@ -1,0 +1,243 @@
+//! Issue signatures: the catalog of known WSUS problems, one TOML file per signature under
+//! `grammars/signatures/`, and the matcher that runs all of them over the records in one pass.
+//!
+//! A signature declares its evidence (record predicates by file kind, with correlation keys, noise
+//! that clears a hit, distinct counts), the confidence tiers its evidence can reach, the texts of
+//! the finding (summary with figures from the evidence, remediation, references) and examples that
+//! `signatures test` runs.
+
+pub mod matcher;
+pub mod predicate;
+
+use crate::grammars::{GrammarError, GrammarFiles};
+use crate::kind::FileKind;
+use predicate::PredicateDef;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// How sure a finding is (see signatures.md §0.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// One signature file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureDef {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// `Known issue 5 (WSUS 2.0 readme)` or `field: <reference>`.
+    pub origin: String,
+    /// Summary template; `{count}`, `{distinct}`, `{first}`, `{last}` come from the primary evidence,
+    /// `{<evidence id>.count}` and friends from any evidence.
+    pub summary: String,
+    pub remediation: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// WSUS generations the signature applies to (empty = all).
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+    /// False for documentation entries: known issues no artifact can show.
+    #[serde(default = "yes")]
+    pub detectable: bool,
+    /// Why a documentation entry cannot be detected.
+    #[serde(default)]
+    pub not_detectable_because: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceDef>,
+    #[serde(default)]
+    pub confidence: Vec<TierDef>,
+    #[serde(default)]
+    pub examples: Vec<ExampleDef>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A kind of record that supports (or is) the diagnosis.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceDef {
+    pub id: String,
+    /// File kinds whose records are tested.
+    pub kinds: Vec<FileKind>,
+    /// What this evidence shows, in a few words (shown by `signatures show`).
+    #[serde(default)]
+    pub describe: String,
+    /// Field predicates, all of which must hold. The pseudo-field `text` is the record's whole text.
+    #[serde(rename = "where", default)]
+    pub predicates: BTreeMap<String, PredicateDef>,
+    #[serde(default)]
+    pub correlate: Option<CorrelateDef>,
+}
+
+/// Correlation of hits by a key: noise that clears a hit, distinct values to count.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelateDef {
+    /// Fields that identify "the same request" (e.g. `c-ip`, `cs-uri-stem`).
+    #[serde(default)]
+    pub key: Vec<String>,
+    /// A later record with the same key matching these predicates within `within_seconds` clears
+    /// the hit (NTLM negotiation: 401 then 200). A later match beyond the window marks the key
+    /// as recovered.
+    #[serde(default)]
+    pub cleared_by: BTreeMap<String, PredicateDef>,
+    #[serde(default = "default_window")]
+    pub within_seconds: i64,
+    /// Field whose distinct values are counted (`{distinct}`), e.g. `c-ip` for clients.
+    #[serde(default)]
+    pub distinct: Option<String>,
+}
+
+fn default_window() -> i64 {
+    120
+}
+
+/// A confidence tier: the evidence that must be present for the signature to fire at that level.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierDef {
+    pub level: Confidence,
+    pub require: Vec<Requirement>,
+}
+
+/// An evidence id, or an evidence id with thresholds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Requirement {
+    Id(String),
+    Threshold {
+        evidence: String,
+        #[serde(default)]
+        min_count: Option<u64>,
+        #[serde(default)]
+        min_distinct: Option<u64>,
+    },
+}
+
+impl Requirement {
+    pub fn evidence(&self) -> &str {
+        match self {
+            Requirement::Id(id) => id,
+            Requirement::Threshold { evidence, .. } => evidence,
+        }
+    }
+}
+
+/// A snippet of one file kind and what the signature must conclude from it alone.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleDef {
+    /// `positive` or `negative`, for the reader.
+    #[serde(default)]
+    pub name: String,
+    pub kind: FileKind,
+    /// File name to give the snippet.
+    #[serde(default)]
+    pub file: Option<String>,
+    pub text: String,
+    /// The confidence expected, or `none` when the signature must not fire.
+    pub expect: String,
+}
+
+/// All signatures of a run, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub signatures: Vec<SignatureDef>,
+}
+
+impl Catalog {
+    pub fn from_files(files: &GrammarFiles) -> Result<Catalog, GrammarError> {
+        let mut signatures: Vec<SignatureDef> = Vec::new();
+        for file in files.under("signatures") {
+            let def: SignatureDef = GrammarError::parse_toml(file)?;
+            validate(&def).map_err(|m| GrammarError::invalid(file, m, None))?;
+            if let Some(pos) = signatures.iter().position(|s| s.id == def.id) {
+                signatures[pos] = def; // a later file (from --grammars) overrides
+            } else {
+                signatures.push(def);
+            }
+        }
+        signatures.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Catalog { signatures })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&SignatureDef> {
+        self.signatures
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+}
+
+fn validate(def: &SignatureDef) -> Result<(), String> {
+    for tier in &def.confidence {
+        for req in &tier.require {
+            if !def.evidence.iter().any(|e| e.id == req.evidence()) {
+                return Err(format!(
+                    "{}: confidence tier requires unknown evidence {:?}",
+                    def.id,
+                    req.evidence()
+                ));
+            }
+        }
+    }
+    if def.detectable && (def.evidence.is_empty() || def.confidence.is_empty()) {
+        return Err(format!(
+            "{}: a detectable signature needs evidence and confidence tiers",
+            def.id
+        ));
+    }
+    if !def.detectable && def.not_detectable_because.is_none() {
+        return Err(format!(
+            "{}: a documentation entry must say why it cannot be detected",
+            def.id
+        ));
+    }
+    for e in &def.evidence {
+        for (field, p) in e
+            .predicates
+            .iter()
+            .chain(e.correlate.iter().flat_map(|c| c.cleared_by.iter()))
+        {
+            p.compile()
+                .map_err(|m| format!("{}: evidence {:?}, field {field:?}: {m}", def.id, e.id))?;
+        }
+    }
+    Ok(())
+}
