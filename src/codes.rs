@@ -90,8 +90,7 @@ pub fn find_codes(text: &str) -> Vec<(std::ops::Range<usize>, u32)> {
                 j += 1;
             }
             let digits = j - i - 1;
-            let prev_ok =
-                i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'(' | b'[' | b'=' | b',' | b':');
+            let prev_ok = i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'(' | b'[' | b'=' | b',' | b':');
             if digits == 10
                 && prev_ok
                 && (j == b.len() || !is_word(b[j]))
@@ -192,10 +191,7 @@ mod tests {
             codes("GET /Content/a.cab - 80 - 10.0.0.21 UA 401 1 2148074254 5005"),
             vec![0x8009030E]
         );
-        assert_eq!(
-            codes("hr = 0x80190194, BG_ERROR_CONTEXT = 5"),
-            vec![0x80190194]
-        );
+        assert_eq!(codes("hr = 0x80190194, BG_ERROR_CONTEXT = 5"), vec![0x80190194]);
     }
 
     #[test]

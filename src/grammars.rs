@@ -53,10 +53,7 @@ impl GrammarFiles {
     /// Files under one top-level folder (`formats`, `signatures`, `codes`).
     pub fn under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = &'a GrammarFile> + 'a {
         self.files.iter().filter(move |f| {
-            f.path
-                .strip_prefix(folder)
-                .is_some_and(|rest| rest.starts_with('/'))
-                && f.path.ends_with(".toml")
+            f.path.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/')) && f.path.ends_with(".toml")
         })
     }
 }
@@ -80,11 +77,7 @@ fn collect_embedded(dir: &Dir<'_>, out: &mut BTreeMap<String, GrammarFile>) {
     }
 }
 
-fn collect_dir(
-    root: &Path,
-    dir: &Path,
-    out: &mut BTreeMap<String, GrammarFile>,
-) -> Result<(), GrammarError> {
+fn collect_dir(root: &Path, dir: &Path, out: &mut BTreeMap<String, GrammarFile>) -> Result<(), GrammarError> {
     let entries = std::fs::read_dir(dir).map_err(|e| GrammarError::io(dir, e))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -162,10 +155,7 @@ impl GrammarError {
     }
 
     /// Parses a TOML grammar file into `T`, turning a syntax or schema error into a located error.
-    pub fn parse_toml<T: serde::de::DeserializeOwned>(
-        file: &GrammarFile,
-    ) -> Result<T, GrammarError> {
-        toml::from_str(&file.text)
-            .map_err(|e| GrammarError::invalid(file, e.message().to_string(), e.span()))
+    pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &GrammarFile) -> Result<T, GrammarError> {
+        toml::from_str(&file.text).map_err(|e| GrammarError::invalid(file, e.message().to_string(), e.span()))
     }
 }

@@ -86,10 +86,7 @@ impl FileKind {
 
     /// Kinds whose content is binary rather than text.
     pub fn is_binary(self) -> bool {
-        matches!(
-            self,
-            FileKind::RegistryHive | FileKind::Evtx | FileKind::Archive
-        )
+        matches!(self, FileKind::RegistryHive | FileKind::Evtx | FileKind::Archive)
     }
 }
 

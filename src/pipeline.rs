@@ -110,11 +110,7 @@ impl BundleReport {
 const NO_PARSER: &str = "no parser for this kind in this version";
 
 /// Reads, parses and (when asked) diagnoses one bundle.
-pub fn run_bundle(
-    engine: &Engine,
-    path: &Path,
-    options: &Options,
-) -> Result<BundleReport, BundleError> {
+pub fn run_bundle(engine: &Engine, path: &Path, options: &Options) -> Result<BundleReport, BundleError> {
     let bundle = intake::open_bundle(path, &options.limits)?;
     Ok(run_opened(engine, bundle, options))
 }
@@ -153,12 +149,7 @@ pub fn is_parsing() -> bool {
     PARSING.with(|p| p.get())
 }
 
-fn process_file(
-    engine: &Engine,
-    index: u32,
-    file: &BundleFile,
-    options: &Options,
-) -> (FileReport, FileMatches) {
+fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Options) -> (FileReport, FileMatches) {
     let mut report = FileReport {
         path: file.path.clone(),
         kind: FileKind::Unknown,
@@ -213,16 +204,11 @@ fn process_file(
         options: &options.parse,
     };
     let mut counter = CountingSink::default();
-    let mut state = options
-        .diagnose
-        .then(|| engine.matcher.file_state(index, class.kind));
+    let mut state = options.diagnose.then(|| engine.matcher.file_state(index, class.kind));
     PARSING.with(|p| p.set(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut sink: Box<dyn RecordSink + '_> = match state.as_mut() {
-            Some(m) => Box::new(TeeSink {
-                a: &mut counter,
-                b: m,
-            }),
+            Some(m) => Box::new(TeeSink { a: &mut counter, b: m }),
             None => Box::new(&mut counter),
         };
         formats::parse(class.kind, &input, sink.as_mut())

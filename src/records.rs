@@ -282,10 +282,7 @@ mod tests {
 
     #[test]
     fn rfc3339_keeps_fractions_only_when_present() {
-        assert_eq!(
-            Timestamp::utc(at(10, 42, 33, 0)).to_rfc3339(),
-            "2005-11-02T10:42:33Z"
-        );
+        assert_eq!(Timestamp::utc(at(10, 42, 33, 0)).to_rfc3339(), "2005-11-02T10:42:33Z");
         assert_eq!(
             Timestamp::utc(at(10, 42, 33, 231)).to_rfc3339(),
             "2005-11-02T10:42:33.231Z"

@@ -43,13 +43,13 @@ pub fn run(cli: args::Cli) -> ExitCode {
 
 /// The output format: as asked, else human on a terminal and JSON elsewhere.
 pub(crate) fn output_format(common: &CommonArgs) -> OutputFormat {
-    common.format.unwrap_or(
-        if common.output.is_none() && std::io::stdout().is_terminal() {
+    common
+        .format
+        .unwrap_or(if common.output.is_none() && std::io::stdout().is_terminal() {
             OutputFormat::Human
         } else {
             OutputFormat::Json
-        },
-    )
+        })
 }
 
 pub(crate) fn color(common: &CommonArgs) -> bool {
@@ -57,9 +57,7 @@ pub(crate) fn color(common: &CommonArgs) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            common.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
+            common.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     }
 }
@@ -104,7 +102,10 @@ fn parse_options(common: &CommonArgs) -> miette::Result<ParseOptions> {
             )
         })?),
     };
-    Ok(ParseOptions { tz })
+    Ok(ParseOptions {
+        tz: tz.map(wsus_triage::formats::time::LocalZone::Iana),
+        registry_zone: None,
+    })
 }
 
 fn min_severity(m: MinSeverity) -> Severity {
@@ -117,10 +118,7 @@ fn min_severity(m: MinSeverity) -> Severity {
 
 fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
     let format = output_format(&a.common);
-    if matches!(
-        format,
-        OutputFormat::Sarif | OutputFormat::Html | OutputFormat::Csv
-    ) {
+    if matches!(format, OutputFormat::Sarif | OutputFormat::Html | OutputFormat::Csv) {
         return Err(miette!(
             "--format {format:?} is not available for this command in this version yet (use human, json, jsonl or markdown)"
         ));
@@ -171,11 +169,7 @@ fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
         .iter()
         .flat_map(|r| &r.findings)
         .any(|f| f.severity >= Severity::Warning);
-    Ok(if diagnose && serious {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    Ok(if diagnose && serious { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
 fn terminal_width() -> usize {

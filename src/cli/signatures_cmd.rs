@@ -56,15 +56,10 @@ pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
                     });
                 }
             }
-            let engine =
-                Engine::from_files(&files).map_err(|e: GrammarError| miette::Report::new(e))?;
+            let engine = Engine::from_files(&files).map_err(|e: GrammarError| miette::Report::new(e))?;
             let (report, failures) = test_examples(&engine);
             write_output(&a.common, &report)?;
-            Ok(if failures == 0 {
-                EXIT_CLEAN
-            } else {
-                EXIT_FINDINGS
-            })
+            Ok(if failures == 0 { EXIT_CLEAN } else { EXIT_FINDINGS })
         }
     }
 }
@@ -77,20 +72,9 @@ fn json<T: Serialize + ?Sized>(value: &T) -> miette::Result<String> {
 
 fn list_human(catalog: &Catalog) -> String {
     let mut out = String::new();
-    let width = catalog
-        .signatures
-        .iter()
-        .map(|s| s.id.len())
-        .max()
-        .unwrap_or(10);
+    let width = catalog.signatures.iter().map(|s| s.id.len()).max().unwrap_or(10);
     for s in &catalog.signatures {
-        let _ = writeln!(
-            out,
-            "{:<width$}  {:<7}  {}",
-            s.id,
-            s.severity.name(),
-            s.title
-        );
+        let _ = writeln!(out, "{:<width$}  {:<7}  {}", s.id, s.severity.name(), s.title);
         if !s.detectable {
             let _ = writeln!(
                 out,
@@ -114,12 +98,7 @@ fn list_human(catalog: &Catalog) -> String {
 fn show_human(s: &SignatureDef) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}", s.id, s.title);
-    let _ = writeln!(
-        out,
-        "severity: {}   origin: {}",
-        s.severity.name(),
-        s.origin
-    );
+    let _ = writeln!(out, "severity: {}   origin: {}", s.severity.name(), s.origin);
     if !s.applies_to.is_empty() {
         let _ = writeln!(out, "applies to: {}", s.applies_to.join(", "));
     }
@@ -133,11 +112,7 @@ fn show_human(s: &SignatureDef) -> String {
             let kinds: Vec<&str> = e.kinds.iter().map(|k| k.name()).collect();
             let _ = writeln!(out, "  {} [{}] {}", e.id, kinds.join(", "), e.describe);
             for (field, p) in &e.predicates {
-                let _ = writeln!(
-                    out,
-                    "      {field} {}",
-                    toml::to_string(p).unwrap_or_default().trim()
-                );
+                let _ = writeln!(out, "      {field} {}", toml::to_string(p).unwrap_or_default().trim());
             }
         }
     }
@@ -176,10 +151,7 @@ pub fn test_examples(engine: &Engine) -> (String, usize) {
     for sig in &engine.catalog.signatures {
         for (i, ex) in sig.examples.iter().enumerate() {
             total += 1;
-            let name = ex
-                .file
-                .clone()
-                .unwrap_or_else(|| format!("example-{}.log", i + 1));
+            let name = ex.file.clone().unwrap_or_else(|| format!("example-{}.log", i + 1));
             let bundle = Bundle::from_memory(
                 &format!("{}#{}", sig.id, i + 1),
                 vec![(name, ex.text.clone().into_bytes())],

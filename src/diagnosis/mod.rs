@@ -60,12 +60,7 @@ pub struct Finding {
 }
 
 /// Builds the findings of a bundle. `paths[i]` is the path of file index `i`.
-pub fn diagnose(
-    catalog: &Catalog,
-    matcher: &Matcher,
-    matches: &BundleMatches,
-    paths: &[String],
-) -> Vec<Finding> {
+pub fn diagnose(catalog: &Catalog, matcher: &Matcher, matches: &BundleMatches, paths: &[String]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (si, sig) in catalog.signatures.iter().enumerate() {
         if !sig.detectable {
@@ -77,19 +72,14 @@ pub fn diagnose(
         };
         let mut tiers: Vec<_> = sig.confidence.iter().collect();
         tiers.sort_by_key(|t| std::cmp::Reverse(t.level));
-        let Some(tier) = tiers.into_iter().find(|t| {
-            t.require
-                .iter()
-                .all(|r| satisfied(r, stats_of(r.evidence())))
-        }) else {
+        let Some(tier) = tiers
+            .into_iter()
+            .find(|t| t.require.iter().all(|r| satisfied(r, stats_of(r.evidence()))))
+        else {
             continue;
         };
         let primary = tier.require.first().and_then(|r| stats_of(r.evidence()));
-        let involved: Vec<&RuleStats> = sig
-            .evidence
-            .iter()
-            .filter_map(|e| stats_of(&e.id))
-            .collect();
+        let involved: Vec<&RuleStats> = sig.evidence.iter().filter_map(|e| stats_of(&e.id)).collect();
         let keyed: Vec<&RuleStats> = tier
             .require
             .iter()
@@ -143,10 +133,7 @@ fn satisfied(req: &Requirement, stats: Option<&RuleStats>) -> bool {
             min_count,
             min_distinct,
             ..
-        } => {
-            s.count >= min_count.unwrap_or(1)
-                && s.distinct.len() as u64 >= min_distinct.unwrap_or(0)
-        }
+        } => s.count >= min_count.unwrap_or(1) && s.distinct.len() as u64 >= min_distinct.unwrap_or(0),
     }
 }
 
@@ -168,10 +155,7 @@ fn fill_summary<'a>(
     let figures = |s: Option<&RuleStats>| -> [(String, String); 4] {
         [
             ("count".into(), s.map_or(0, |s| s.count).to_string()),
-            (
-                "distinct".into(),
-                s.map_or(0, |s| s.distinct.len()).to_string(),
-            ),
+            ("distinct".into(), s.map_or(0, |s| s.distinct.len()).to_string()),
             (
                 "first".into(),
                 s.and_then(|s| s.first_time)

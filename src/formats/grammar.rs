@@ -169,18 +169,8 @@ fn compile(file: &GrammarFile, def: FormatGrammarDef) -> Result<FormatGrammar, G
             .iter()
             .map(|m| (m.offset, m.bytes.as_bytes().to_vec()))
             .collect(),
-        headers: def
-            .detect
-            .headers
-            .iter()
-            .map(|p| regex(p))
-            .collect::<Result<_, _>>()?,
-        text: def
-            .detect
-            .text
-            .iter()
-            .map(|p| regex(p))
-            .collect::<Result<_, _>>()?,
+        headers: def.detect.headers.iter().map(|p| regex(p)).collect::<Result<_, _>>()?,
+        text: def.detect.text.iter().map(|p| regex(p)).collect::<Result<_, _>>()?,
         line: def.detect.line.as_deref().map(regex).transpose()?,
         def,
     })

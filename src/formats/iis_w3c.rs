@@ -22,13 +22,7 @@ pub fn parse(input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> ParseOutcome 
     let mut before_fields = 0u64;
     let stats = for_each_line(view.data, view.encoding, 1, |line_no, line| {
         if let Some(directive) = line.strip_prefix('#') {
-            read_directive(
-                directive,
-                line_no,
-                &mut fields,
-                &mut directive_date,
-                &mut problems,
-            );
+            read_directive(directive, line_no, &mut fields, &mut directive_date, &mut problems);
             return ControlFlow::Continue(());
         }
         if line.trim().is_empty() {
@@ -72,7 +66,9 @@ pub fn parse(input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> ParseOutcome 
     });
     let mut problems = problems.finish();
     if before_fields > 0 {
-        problems.push(Problem::new(format!("{before_fields} record lines come before any #Fields directive: their layout is unknown, not read")));
+        problems.push(Problem::new(format!(
+            "{before_fields} record lines come before any #Fields directive: their layout is unknown, not read"
+        )));
     }
     ParseOutcome {
         records,
@@ -174,10 +170,7 @@ mod tests {
         let text = "#Fields: date time cs-uri-stem sc-status\n2005-11-02 10:42:33 /a\n";
         let (sink, out) = run(text);
         assert_eq!(out.records, 1);
-        assert_eq!(
-            out.problems,
-            vec![Problem::at_line(2, "3 fields, #Fields names 4")]
-        );
+        assert_eq!(out.problems, vec![Problem::at_line(2, "3 fields, #Fields names 4")]);
         assert_eq!(sink.0.len(), 1);
     }
 

@@ -1,11 +1,25 @@
 //! Formats: from a classified file's bytes to [`Record`]s pushed into a [`RecordSink`].
 //!
 //! One file per format. Each parser reads the decoded lines (or the binary structure), keeps exact
-//! positions, places timestamps in UTC and reports what it could not read as located [`Problem`]s,
-//! never stopping at the first bad line. [`parse`] picks the parser for a file kind.
+//! positions, places timestamps in UTC ([`time`]) and reports what it could not read as located
+//! [`Problem`]s, never stopping at the first bad line. [`parse`] picks the parser for a file kind.
+//!
+//! Field names are the vocabulary signatures are written in, so they are fixed per kind:
+//! - IIS W3C and HTTPERR: the W3C names of the `#Fields:` directive (`cs-uri-stem`, `sc-status`, …).
+//! - Text logs: `level`, `process`, `thread`, `pid`, `tid`, `component`, `source`, `message`
+//!   (whichever the format has); mirrored WSUS events in SoftwareDistribution.log add `event-id`,
+//!   `type`, `category`, `event-message`.
+//! - Client settings a log prints (WSUS server URL, SusClientId, proxy, target group) are records
+//!   with `setting` and `value`.
+//! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
+//!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
+//!   unnamed values), and `message` when the event's template is known.
+//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
+//! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
 pub mod grammar;
 pub mod iis_w3c;
+pub mod time;
 
 use crate::intake::decode::{self, TextEncoding};
 use crate::kind::FileKind;
@@ -16,7 +30,19 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default)]
 pub struct ParseOptions {
     /// Zone for logs written in local time when the bundle does not say which (`--tz`).
-    pub tz: Option<chrono_tz::Tz>,
+    pub tz: Option<time::LocalZone>,
+    /// The zone the bundle's registry records (`TimeZoneInformation`), found before parsing logs.
+    pub registry_zone: Option<time::LocalZone>,
+}
+
+impl ParseOptions {
+    /// The zone for a local-time log that states no offset itself: the registry's, else `--tz`.
+    pub fn local_zone(&self) -> Option<(&time::LocalZone, &'static str)> {
+        self.registry_zone
+            .as_ref()
+            .map(|z| (z, "the bundle's registry"))
+            .or_else(|| self.tz.as_ref().map(|z| (z, "--tz")))
+    }
 }
 
 /// A file ready to parse.
@@ -112,11 +138,7 @@ impl<'a> TextView<'a> {
 }
 
 /// Parses a file of the given kind into `sink`. `None` when this version has no parser for the kind.
-pub fn parse(
-    kind: FileKind,
-    input: &ParseInput<'_>,
-    sink: &mut dyn RecordSink,
-) -> Option<ParseOutcome> {
+pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
         _ => None,

@@ -40,8 +40,7 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    b.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 fn cstring_at(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
@@ -77,9 +76,7 @@ fn parse_header(b: &[u8]) -> Result<CabHeader, String> {
         }
     }
     if flags & 0x0003 != 0 {
-        return Err(
-            "cabinet is part of a multi-cabinet set (spanning cabinets are not read)".into(),
-        );
+        return Err("cabinet is part of a multi-cabinet set (spanning cabinets are not read)".into());
     }
     let mut folders = Vec::with_capacity(n_folders);
     for _ in 0..n_folders {
@@ -175,20 +172,12 @@ pub(super) fn expand(
         }
     };
     for (index, folder) in header.folders.iter().enumerate() {
-        let mut files: Vec<&CabFile> = header
-            .files
-            .iter()
-            .filter(|f| f.folder as usize == index)
-            .collect();
+        let mut files: Vec<&CabFile> = header.files.iter().filter(|f| f.folder as usize == index).collect();
         if files.is_empty() {
             continue;
         }
         files.sort_by_key(|f| f.offset);
-        let total: u64 = files
-            .iter()
-            .map(|f| f.offset as u64 + f.size as u64)
-            .max()
-            .unwrap_or(0);
+        let total: u64 = files.iter().map(|f| f.offset as u64 + f.size as u64).max().unwrap_or(0);
         let refuse_all = |walker: &mut Walker<'_>, message: String| {
             for f in &files {
                 let path = join(prefix, &normalize_member_name(&f.name).path);
@@ -222,15 +211,11 @@ pub(super) fn expand(
         if total > limits.max_member_bytes.max(1) * 4 || !walker.reserve(total) {
             refuse_all(
                 walker,
-                format!(
-                    "cabinet folder of {total} bytes exceeds the bundle size limits (raise --max-total-bytes)"
-                ),
+                format!("cabinet folder of {total} bytes exceeds the bundle size limits (raise --max-total-bytes)"),
             );
             continue;
         }
-        read_folder(
-            walker, &bytes, &header, &files, total, prefix, depth, ancestors,
-        );
+        read_folder(walker, &bytes, &header, &files, total, prefix, depth, ancestors);
     }
 }
 
@@ -261,9 +246,7 @@ fn read_folder(
                 if stream_problem.is_some() {
                     contents.push((
                         Vec::new(),
-                        Some(Problem::new(
-                            "not read: the folder stream broke before this file",
-                        )),
+                        Some(Problem::new("not read: the folder stream broke before this file")),
                     ));
                     continue;
                 }
@@ -287,10 +270,7 @@ fn read_folder(
                     }
                     Ok(n) if (n as u64) < f.size as u64 => {
                         stream_problem = Some("data ends early".into());
-                        Some(Problem::new(format!(
-                            "cabinet truncated: {n} of {} bytes read",
-                            f.size
-                        )))
+                        Some(Problem::new(format!("cabinet truncated: {n} of {} bytes read", f.size)))
                     }
                     Ok(_) => None,
                 };
@@ -303,14 +283,9 @@ fn read_folder(
         cab::Cabinet::new(Cursor::new(bytes.clone())).map(|mut c| {
             for f in files {
                 let mut buf = Vec::new();
-                let problem = match c
-                    .read_file(&f.name)
-                    .and_then(|mut r| r.read_to_end(&mut buf))
-                {
+                let problem = match c.read_file(&f.name).and_then(|mut r| r.read_to_end(&mut buf)) {
                     Ok(_) => None,
-                    Err(e) => Some(Problem::new(format!(
-                        "cannot decompress cabinet member: {e}"
-                    ))),
+                    Err(e) => Some(Problem::new(format!("cannot decompress cabinet member: {e}"))),
                 };
                 contents.push((buf, problem));
             }

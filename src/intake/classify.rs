@@ -33,14 +33,10 @@ pub struct Classification {
 fn unsupported_binary(name: &str, bytes: &[u8]) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     if bytes.len() >= 8 && &bytes[4..8] == b"LfLe" {
-        return Some(
-            "pre-Vista binary event log (.evt): not read; export it as .evtx or text with Event Viewer",
-        );
+        return Some("pre-Vista binary event log (.evt): not read; export it as .evtx or text with Event Viewer");
     }
     if lower.ends_with(".etl") {
-        return Some(
-            "binary ETW trace (.etl): not read; decode it on Windows with Get-WindowsUpdateLog",
-        );
+        return Some("binary ETW trace (.etl): not read; decode it on Windows with Get-WindowsUpdateLog");
     }
     if bytes.starts_with(b"MDMP") {
         return Some("memory dump: not read");
@@ -52,10 +48,7 @@ fn unsupported_binary(name: &str, bytes: &[u8]) -> Option<&'static str> {
 fn looks_binary(bytes: &[u8], encoding: TextEncoding) -> bool {
     if matches!(
         encoding,
-        TextEncoding::Utf16Le
-            | TextEncoding::Utf16LeBom
-            | TextEncoding::Utf16Be
-            | TextEncoding::Utf16BeBom
+        TextEncoding::Utf16Le | TextEncoding::Utf16LeBom | TextEncoding::Utf16Be | TextEncoding::Utf16BeBom
     ) {
         return false;
     }
@@ -90,10 +83,7 @@ pub fn classify(catalog: &FormatCatalog, path: &str, bytes: &[u8]) -> Classifica
                     kind: g.def.kind,
                     format: Some(g.def.id.clone()),
                     encoding: None,
-                    reason: format!(
-                        "signature {:?} at offset {offset}",
-                        String::from_utf8_lossy(magic)
-                    ),
+                    reason: format!("signature {:?} at offset {offset}", String::from_utf8_lossy(magic)),
                 };
             }
         }
@@ -140,13 +130,7 @@ pub fn classify(catalog: &FormatCatalog, path: &str, bytes: &[u8]) -> Classifica
                 reason = format!("file name {name:?} (content not recognized)");
             }
         } else if content > 0
-            && extension(name).is_some_and(|e| {
-                g.def
-                    .detect
-                    .extensions
-                    .iter()
-                    .any(|x| x.eq_ignore_ascii_case(&e))
-            })
+            && extension(name).is_some_and(|e| g.def.detect.extensions.iter().any(|x| x.eq_ignore_ascii_case(&e)))
         {
             score += 5;
         }
@@ -182,10 +166,7 @@ fn content_score(g: &FormatGrammar, lines: &[&str], sample: &[&str], head: &str)
     let d = &g.def.detect;
     for (i, line) in lines.iter().take(d.header_lines).enumerate() {
         if let Some(re) = g.headers.iter().find(|re| re.is_match(line)) {
-            return (
-                80,
-                format!("line {} matches header {:?}", i + 1, re.as_str()),
-            );
+            return (80, format!("line {} matches header {:?}", i + 1, re.as_str()));
         }
     }
     if let Some(re) = g.text.iter().find(|re| re.is_match(head)) {
@@ -199,10 +180,7 @@ fn content_score(g: &FormatGrammar, lines: &[&str], sample: &[&str], head: &str)
             let share = (hits * 20 / sample.len()) as i32;
             return (
                 40 + share,
-                format!(
-                    "{hits} of {} sampled lines have the record shape",
-                    sample.len()
-                ),
+                format!("{hits} of {} sampled lines have the record shape", sample.len()),
             );
         }
     }

@@ -206,13 +206,8 @@ fn decode_8bit<'a>(raw: &'a [u8], ansi: bool, stats: &mut LineStats) -> Cow<'a, 
     text
 }
 
-fn utf16_lines<F>(
-    data: &[u8],
-    enc: &'static Encoding,
-    first_line: u64,
-    stats: &mut LineStats,
-    f: &mut F,
-) where
+fn utf16_lines<F>(data: &[u8], enc: &'static Encoding, first_line: u64, stats: &mut LineStats, f: &mut F)
+where
     F: FnMut(u64, &str) -> ControlFlow<()>,
 {
     let mut decoder: Decoder = enc.new_decoder_without_bom_handling();
@@ -222,11 +217,7 @@ fn utf16_lines<F>(
     let mut sep = None;
     while let Some(chunk) = chunks.next() {
         let last = chunks.peek().is_none();
-        let mut out = String::with_capacity(
-            decoder
-                .max_utf8_buffer_length(chunk.len())
-                .unwrap_or(chunk.len() * 3),
-        );
+        let mut out = String::with_capacity(decoder.max_utf8_buffer_length(chunk.len()).unwrap_or(chunk.len() * 3));
         let (_, _, replaced) = decoder.decode_to_string(chunk, &mut out, last);
         if replaced {
             stats.replaced += 1;
@@ -271,13 +262,8 @@ pub fn head_text(bytes: &[u8], encoding: TextEncoding, max_bytes: usize) -> Stri
         Some(enc) => enc.decode_without_bom_handling(data).0.into_owned(),
         None => match std::str::from_utf8(data) {
             Ok(s) => s.to_string(),
-            Err(e) if e.error_len().is_none() => {
-                String::from_utf8_lossy(&data[..e.valid_up_to()]).into_owned()
-            }
-            Err(_) => WINDOWS_1252
-                .decode_without_bom_handling(data)
-                .0
-                .into_owned(),
+            Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&data[..e.valid_up_to()]).into_owned(),
+            Err(_) => WINDOWS_1252.decode_without_bom_handling(data).0.into_owned(),
         },
     }
 }

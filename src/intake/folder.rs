@@ -8,10 +8,7 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 pub(super) fn walk(root: &Path, walker: &mut Walker<'_>) {
-    let entries = WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .min_depth(1);
+    let entries = WalkDir::new(root).follow_links(false).sort_by_file_name().min_depth(1);
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -51,9 +48,7 @@ pub(super) fn walk(root: &Path, walker: &mut Walker<'_>) {
                 size: 0,
                 source: Source::Unreadable,
                 is_archive: false,
-                problems: vec![Problem::new(
-                    "not a regular file (device, socket or pipe): skipped",
-                )],
+                problems: vec![Problem::new("not a regular file (device, socket or pipe): skipped")],
             });
             continue;
         }
@@ -78,13 +73,7 @@ pub(super) fn walk(root: &Path, walker: &mut Walker<'_>) {
     }
 }
 
-fn open_archive(
-    walker: &mut Walker<'_>,
-    disk: &Path,
-    path: String,
-    size: u64,
-    format: ArchiveFormat,
-) {
+fn open_archive(walker: &mut Walker<'_>, disk: &Path, path: String, size: u64, format: ArchiveFormat) {
     let index = walker.files.len();
     walker.push(BundleFile {
         path,

@@ -83,14 +83,8 @@ impl Source {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BundleError {
     #[error("cannot open bundle {path}: {source}")]
-    #[diagnostic(
-        code(wsus_triage::bundle_unreadable),
-        help("check the path and your permissions")
-    )]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    #[diagnostic(code(wsus_triage::bundle_unreadable), help("check the path and your permissions"))]
+    Io { path: String, source: std::io::Error },
 }
 
 /// Magic numbers of the containers intake opens.
@@ -102,10 +96,7 @@ pub enum ArchiveFormat {
 
 impl ArchiveFormat {
     pub fn sniff(bytes: &[u8]) -> Option<ArchiveFormat> {
-        if bytes.starts_with(b"PK\x03\x04")
-            || bytes.starts_with(b"PK\x05\x06")
-            || bytes.starts_with(b"PK\x07\x08")
-        {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") || bytes.starts_with(b"PK\x07\x08") {
             Some(ArchiveFormat::Zip)
         } else if bytes.starts_with(b"MSCF") {
             Some(ArchiveFormat::Cab)

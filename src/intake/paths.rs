@@ -74,10 +74,7 @@ mod tests {
             "inetpub/logs/u_ex1.log"
         );
         assert_eq!(normalize_member_name("/etc/passwd").path, "etc/passwd");
-        assert_eq!(
-            normalize_member_name("//server/share/a.log").path,
-            "server/share/a.log"
-        );
+        assert_eq!(normalize_member_name("//server/share/a.log").path, "server/share/a.log");
     }
 
     #[test]

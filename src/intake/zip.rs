@@ -26,11 +26,7 @@ pub struct ZipMember {
 
 impl fmt::Debug for ZipMember {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ZipMember(#{}, {} bytes)",
-            self.index, self.declared_size
-        )
+        write!(f, "ZipMember(#{}, {} bytes)", self.index, self.declared_size)
     }
 }
 
@@ -53,10 +49,7 @@ impl ZipMember {
             Err(e) => {
                 return (
                     None,
-                    vec![Problem::new(format!(
-                        "cannot decompress member: {}",
-                        describe(&e)
-                    ))],
+                    vec![Problem::new(format!("cannot decompress member: {}", describe(&e)))],
                 );
             }
         }
@@ -100,10 +93,7 @@ pub(super) fn expand(
         let entry = match archive.by_index_raw(index) {
             Ok(f) => f,
             Err(e) => {
-                problems.push(Problem::new(format!(
-                    "member #{index} unreadable: {}",
-                    describe(&e)
-                )));
+                problems.push(Problem::new(format!("member #{index} unreadable: {}", describe(&e))));
                 continue;
             }
         };
@@ -134,17 +124,16 @@ pub(super) fn expand(
             normalized.path
         };
         let path = join(prefix, &path);
-        let refuse =
-            |walker: &mut Walker<'_>, message: String, mut member_problems: Vec<Problem>| {
-                member_problems.push(Problem::new(message));
-                walker.push(BundleFile {
-                    path: path.clone(),
-                    size,
-                    source: Source::Unreadable,
-                    is_archive: false,
-                    problems: member_problems,
-                });
-            };
+        let refuse = |walker: &mut Walker<'_>, message: String, mut member_problems: Vec<Problem>| {
+            member_problems.push(Problem::new(message));
+            walker.push(BundleFile {
+                path: path.clone(),
+                size,
+                source: Source::Unreadable,
+                is_archive: false,
+                problems: member_problems,
+            });
+        };
 
         if encrypted {
             refuse(
@@ -160,9 +149,7 @@ pub(super) fn expand(
         ) {
             refuse(
                 walker,
-                format!(
-                    "compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"
-                ),
+                format!("compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"),
                 member_problems,
             );
             continue;

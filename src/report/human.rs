@@ -7,8 +7,8 @@ use crate::kind::FileKind;
 use crate::pipeline::BundleReport;
 use crate::signatures::Severity;
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};
@@ -96,9 +96,7 @@ impl Diagnostic for FindingReport {
         Some(Box::new(&self.help))
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url
-            .as_ref()
-            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
         Some(Box::new(self.related.iter().map(|c| c as &dyn Diagnostic)))
@@ -125,13 +123,11 @@ fn citation(e: &Evidence) -> Citation {
         e.spans
             .iter()
             .filter(|(a, l, _)| a + l <= e.text.len())
-            .map(|(a, l, what)| {
-                LabeledSpan::new_with_span(Some(what.clone()), SourceSpan::new((*a).into(), *l))
-            })
+            .map(|(a, l, what)| LabeledSpan::new_with_span(Some(what.clone()), SourceSpan::new((*a).into(), *l)))
             .collect()
     };
     Citation {
-        heading: format!("{place}{when}"),
+        heading: format!("evidence: {place}{when}"),
         source: CitedLine {
             name: e.file.clone(),
             line: e.line.unwrap_or(1),
@@ -148,18 +144,9 @@ fn finding_report(f: &Finding) -> FindingReport {
         Severity::Info => miette::Severity::Advice,
     };
     let shown = f.evidence.len() as u64;
-    let mut message = format!(
-        "{} [{} confidence]\n{}",
-        f.title,
-        f.confidence.name(),
-        f.summary
-    );
+    let mut message = format!("{} [{} confidence]\n{}", f.title, f.confidence.name(), f.summary);
     if f.count > shown {
-        let _ = write!(
-            message,
-            "\n(citing {shown} of {} matching records)",
-            f.count
-        );
+        let _ = write!(message, "\n(citing {shown} of {} matching records)", f.count);
     }
     FindingReport {
         message,
@@ -185,7 +172,19 @@ pub fn render(bundles: &[BundleReport], color: bool, width: usize) -> String {
     for b in bundles {
         let _ = writeln!(out, "Bundle {}", b.bundle);
         for f in &b.findings {
-            let _ = handler.render_report(&mut out, &finding_report(f));
+            // Citations are rendered as reports of their own: as `related` diagnostics miette would
+            // head each one with a severity word that means nothing here.
+            let report = finding_report(f);
+            let _ = handler.render_report(
+                &mut out,
+                &FindingReport {
+                    related: Vec::new(),
+                    ..report
+                },
+            );
+            for c in f.evidence.iter().map(citation) {
+                let _ = handler.render_report(&mut out, &c);
+            }
             out.push('\n');
         }
         out.push_str(&reading_summary(b));
@@ -235,10 +234,7 @@ pub fn reading_summary(b: &BundleReport) -> String {
         let _ = writeln!(out, "Read: {}.", parts.join(", "));
     }
     if !not_read.is_empty() {
-        let parts: Vec<String> = not_read
-            .iter()
-            .map(|(what, n)| format!("{n} {what}"))
-            .collect();
+        let parts: Vec<String> = not_read.iter().map(|(what, n)| format!("{n} {what}")).collect();
         let _ = writeln!(out, "Not read: {}.", parts.join("; "));
     }
     let with_problems = b.files.iter().filter(|f| !f.problems.is_empty()).count();

@@ -29,10 +29,7 @@ pub fn render(bundles: &[BundleReport], with_findings: bool) -> String {
                         (_, _, Some(k)) => format!("key {k}"),
                         _ => String::new(),
                     };
-                    let when = e
-                        .timestamp
-                        .map(|t| format!(", {}", human_time(&t)))
-                        .unwrap_or_default();
+                    let when = e.timestamp.map(|t| format!(", {}", human_time(&t))).unwrap_or_default();
                     let _ = writeln!(out, "`{}` {place}{when}:\n\n```\n{}\n```\n", e.file, e.text);
                 }
                 let _ = writeln!(out, "**Fix:** {}\n", f.remediation);

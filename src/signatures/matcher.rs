@@ -112,6 +112,8 @@ pub struct Hit {
     pub text: String,
     /// Byte ranges of `text` that matched, with what matched there (for highlighting).
     pub spans: Vec<(usize, usize, String)>,
+    /// Hash of the correlation key (0 without one): citations prefer different keys.
+    pub group: u64,
 }
 
 impl Hit {
@@ -162,10 +164,7 @@ impl RuleStats {
             self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
             if let Some(k) = key {
                 let s = self.keys.entry(k.clone()).or_default();
-                s.last_failure = Some(
-                    s.last_failure
-                        .map_or(t.epoch_millis(), |l| l.max(t.epoch_millis())),
-                );
+                s.last_failure = Some(s.last_failure.map_or(t.epoch_millis(), |l| l.max(t.epoch_millis())));
             }
         }
         keep(&mut self.earliest, hit.clone(), false);
@@ -226,11 +225,7 @@ impl RuleStats {
 
     /// True when every key that failed later succeeded: the condition recovered.
     pub fn recovered(&self) -> bool {
-        let failing: Vec<_> = self
-            .keys
-            .values()
-            .filter(|s| s.last_failure.is_some())
-            .collect();
+        let failing: Vec<_> = self.keys.values().filter(|s| s.last_failure.is_some()).collect();
         !failing.is_empty()
             && failing
                 .iter()
@@ -238,8 +233,24 @@ impl RuleStats {
     }
 }
 
+/// Keeps the `KEEP_HITS` earliest (or latest) hits, at most one per correlation key, so the
+/// citations show different clients and files rather than two legs of one request.
 fn keep(list: &mut Vec<Hit>, hit: Hit, latest: bool) {
     if list.contains(&hit) {
+        return;
+    }
+    if hit.group != 0
+        && let Some(i) = list.iter().position(|h| h.group == hit.group)
+    {
+        let better = if latest {
+            hit.order_key() > list[i].order_key()
+        } else {
+            hit.order_key() < list[i].order_key()
+        };
+        if better {
+            list[i] = hit;
+            list.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        }
         return;
     }
     list.push(hit);
@@ -304,17 +315,12 @@ fn value<'r>(record: &'r Record<'_>, field: &str) -> Option<Cow<'r, str>> {
 }
 
 fn all_hold(preds: &[(String, Predicate)], record: &Record<'_>) -> bool {
-    preds
-        .iter()
-        .all(|(f, p)| p.test(value(record, f).as_deref()))
+    preds.iter().all(|(f, p)| p.test(value(record, f).as_deref()))
 }
 
 /// The line to cite: the first line of the record on which the `text` predicates hold, else the
 /// record's first line; with the spans that matched on it.
-fn cited(
-    record: &Record<'_>,
-    preds: &[(String, Predicate)],
-) -> (Position, String, Vec<(usize, usize, String)>) {
+fn cited(record: &Record<'_>, preds: &[(String, Predicate)]) -> (Position, String, Vec<(usize, usize, String)>) {
     let text_preds: Vec<&Predicate> = preds
         .iter()
         .filter(|(f, p)| f == "text" && !matches!(p, Predicate::NotRegex(_)))
@@ -323,9 +329,7 @@ fn cited(
     if !text_preds.is_empty() {
         for (line, text) in record.lines() {
             if text_preds.iter().any(|p| p.test(Some(text))) {
-                let position = line
-                    .map(Position::Line)
-                    .unwrap_or_else(|| record.position.clone());
+                let position = line.map(Position::Line).unwrap_or_else(|| record.position.clone());
                 let spans = text_preds
                     .iter()
                     .flat_map(|p| p.spans(text))
@@ -360,8 +364,7 @@ impl RecordSink for FileMatchState<'_> {
             let rule = &self.matcher.rules[ri];
             let failed = all_hold(&rule.predicates, record);
             let corr = rule.correlate.as_ref();
-            let clears =
-                corr.is_some_and(|c| !c.cleared_by.is_empty() && all_hold(&c.cleared_by, record));
+            let clears = corr.is_some_and(|c| !c.cleared_by.is_empty() && all_hold(&c.cleared_by, record));
             if !failed && !clears {
                 continue;
             }
@@ -381,17 +384,23 @@ impl RecordSink for FileMatchState<'_> {
             });
             let now = record.time.map(|t| t.epoch_millis());
             let window = corr.map_or(0, |c| c.window_ms);
-            let waits =
-                corr.is_some_and(|c| !c.cleared_by.is_empty()) && now.is_some() && key.is_some();
+            let waits = corr.is_some_and(|c| !c.cleared_by.is_empty()) && now.is_some() && key.is_some();
 
             if failed {
                 let (position, text, spans) = cited(record, &rule.predicates);
+                let group = key.as_ref().map_or(0, |k| {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    k.hash(&mut h);
+                    h.finish() | 1
+                });
                 let hit = Hit {
                     file: self.file,
                     position,
                     time: record.time,
                     text,
                     spans,
+                    group,
                 };
                 if waits {
                     let (Some(key), Some(now)) = (key.clone(), now) else {
@@ -399,9 +408,11 @@ impl RecordSink for FileMatchState<'_> {
                     };
                     let live = self.live.entry((ri, key.clone())).or_default();
                     // Hits older than the window can no longer be cleared: they are genuine.
-                    while live.pending.front().is_some_and(|(h, _)| {
-                        h.time.is_some_and(|t| now - t.epoch_millis() > window)
-                    }) {
+                    while live
+                        .pending
+                        .front()
+                        .is_some_and(|(h, _)| h.time.is_some_and(|t| now - t.epoch_millis() > window))
+                    {
                         if let Some((h, d)) = live.pending.pop_front() {
                             stats.add(h, d, Some(&key));
                         }
@@ -471,10 +482,7 @@ impl BundleMatches {
             }
         }
         for (ri, s) in stats.iter_mut() {
-            let distinct_field = matcher.rules[*ri]
-                .correlate
-                .as_ref()
-                .and_then(|c| c.distinct.clone());
+            let distinct_field = matcher.rules[*ri].correlate.as_ref().and_then(|c| c.distinct.clone());
             let key_fields = matcher.rules[*ri]
                 .correlate
                 .as_ref()

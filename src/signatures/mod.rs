@@ -186,7 +186,9 @@ impl Catalog {
     pub fn from_files(files: &GrammarFiles) -> Result<Catalog, GrammarError> {
         let mut signatures: Vec<SignatureDef> = Vec::new();
         for file in files.under("signatures") {
-            let def: SignatureDef = GrammarError::parse_toml(file)?;
+            let mut def: SignatureDef = GrammarError::parse_toml(file)?;
+            def.summary = reflow(&def.summary);
+            def.remediation = reflow(&def.remediation);
             validate(&def).map_err(|m| GrammarError::invalid(file, m, None))?;
             if let Some(pos) = signatures.iter().position(|s| s.id == def.id) {
                 signatures[pos] = def; // a later file (from --grammars) overrides
@@ -199,10 +201,19 @@ impl Catalog {
     }
 
     pub fn get(&self, id: &str) -> Option<&SignatureDef> {
-        self.signatures
-            .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(id))
+        self.signatures.iter().find(|s| s.id.eq_ignore_ascii_case(id))
     }
+}
+
+/// Joins the lines of a TOML multi-line string into paragraphs: single newlines become spaces,
+/// blank lines stay paragraph breaks.
+pub fn reflow(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 fn validate(def: &SignatureDef) -> Result<(), String> {

@@ -72,17 +72,14 @@ impl PredicateDef {
             parts.push(Predicate::Regex(Regex::new(r).map_err(|e| e.to_string())?));
         }
         if let Some(r) = &t.not_regex {
-            parts.push(Predicate::NotRegex(
-                Regex::new(r).map_err(|e| e.to_string())?,
-            ));
+            parts.push(Predicate::NotRegex(Regex::new(r).map_err(|e| e.to_string())?));
         }
         if let Some(c) = &t.contains {
             parts.push(Predicate::Contains(c.to_ascii_lowercase()));
         }
         let mut code_list = Vec::new();
         for c in t.code.iter().chain(t.codes.iter().flatten()) {
-            code_list
-                .push(codes::parse_code(c).ok_or_else(|| format!("{c:?} is not an error code"))?);
+            code_list.push(codes::parse_code(c).ok_or_else(|| format!("{c:?} is not an error code"))?);
         }
         if !code_list.is_empty() {
             parts.push(Predicate::Codes(code_list));
@@ -119,15 +116,14 @@ impl Predicate {
                     Predicate::Regex(re) => re.is_match(v),
                     Predicate::Contains(needle) => contains_ignore_ascii_case(v, needle),
                     Predicate::Codes(list) => {
-                        codes::parse_code(v).is_some_and(|c| {
-                            list.contains(&c) || list.contains(&codes::win32_to_hresult(c))
-                        }) || codes::find_codes(v).iter().any(|(_, c)| list.contains(c))
+                        codes::parse_code(v)
+                            .is_some_and(|c| list.contains(&c) || list.contains(&codes::win32_to_hresult(c)))
+                            || codes::find_codes(v).iter().any(|(_, c)| list.contains(c))
                     }
-                    Predicate::Range { at_least, at_most } => {
-                        v.trim().parse::<f64>().is_ok_and(|n| {
-                            at_least.is_none_or(|l| n >= l) && at_most.is_none_or(|m| n <= m)
-                        })
-                    }
+                    Predicate::Range { at_least, at_most } => v
+                        .trim()
+                        .parse::<f64>()
+                        .is_ok_and(|n| at_least.is_none_or(|l| n >= l) && at_most.is_none_or(|m| n <= m)),
                     Predicate::Present(_) | Predicate::NotRegex(_) | Predicate::All(_) => false,
                 },
             },
@@ -139,10 +135,7 @@ impl Predicate {
     /// Byte ranges of `text` where this predicate found what it looks for (for highlighting).
     pub fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         match self {
-            Predicate::Regex(re) => re
-                .find(text)
-                .map(|m| vec![(m.start(), m.len())])
-                .unwrap_or_default(),
+            Predicate::Regex(re) => re.find(text).map(|m| vec![(m.start(), m.len())]).unwrap_or_default(),
             Predicate::Contains(n) => text
                 .to_ascii_lowercase()
                 .find(n.as_str())

@@ -1,0 +1,539 @@
+//! Writes the sample bundles under `samples/` from scratch, deterministically:
+//! `cargo run --example make_samples [-- OUTPUT_DIR]`.
+//!
+//! Every line is generated from the grammars in the reference (formats.md), with invented hosts,
+//! addresses and ids; nothing is copied from a real bundle. `tests/samples.rs` checks that the
+//! committed samples are what this program writes.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A small deterministic generator (xorshift64*), so the samples never change between runs.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn hex(&mut self, digits: usize) -> String {
+        (0..digits)
+            .map(|_| {
+                char::from_digit(self.below(16) as u32, 16)
+                    .unwrap()
+                    .to_ascii_uppercase()
+            })
+            .collect()
+    }
+    fn guid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
+    }
+}
+
+const SITE_ID: u32 = 1274659245;
+const SERVER_IP: &str = "10.1.0.20";
+const CONSOLE_IP: &str = "10.1.0.5";
+const WUA: &str = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+const BITS: &str = "Microsoft+BITS/7.8";
+const CONSOLE_UA: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
+const BROWSER: &str =
+    "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36";
+const IIS_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+
+/// One IIS request, kept with its time in seconds of the day for sorting.
+struct Request {
+    second: u32,
+    line: String,
+}
+
+fn hms(second: u32) -> String {
+    format!("{:02}:{:02}:{:02}", second / 3600, (second / 60) % 60, second % 60)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn request(
+    day: &str,
+    second: u32,
+    method: &str,
+    uri: &str,
+    user: &str,
+    client: &str,
+    ua: &str,
+    status: &str,
+    rng: &mut Rng,
+) -> Request {
+    let taken = 1 + rng.below(400);
+    Request {
+        second,
+        line: format!(
+            "{day} {} {SERVER_IP} {method} {uri} - 8530 {user} {client} {ua} - {status} {taken}",
+            hms(second)
+        ),
+    }
+}
+
+/// Content files the server offers: `/Content/<last two hex of the sha1>/<sha1>.<ext>`.
+fn content_files(rng: &mut Rng, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let sha = rng.hex(40);
+            let ext = ["cab", "exe", "psf", "cab", "msu"][i % 5];
+            format!("/Content/{}/{sha}.{ext}", &sha[38..])
+        })
+        .collect()
+}
+
+/// A day of WSUS IIS traffic. From `fault_from` (seconds of the day) on, anonymous access to
+/// /Content/ is gone: BITS gets 401.2, retries with credentials, gets 401.1, and gives up.
+fn iis_day(day: &str, clients: &[String], files: &[String], fault_from: Option<u32>, rng: &mut Rng) -> String {
+    let mut reqs = Vec::new();
+    for (ci, client) in clients.iter().enumerate() {
+        let user = "-";
+        // Each client scans about every 90 minutes, at its own offset.
+        let mut t = 300 + (ci as u32 * 97) % 5400;
+        while t < 86_000 {
+            reqs.push(request(
+                day,
+                t,
+                "POST",
+                "/ClientWebService/client.asmx",
+                user,
+                client,
+                WUA,
+                "200 0 0",
+                rng,
+            ));
+            reqs.push(request(
+                day,
+                t + 1,
+                "POST",
+                "/SimpleAuthWebService/SimpleAuth.asmx",
+                user,
+                client,
+                WUA,
+                "200 0 0",
+                rng,
+            ));
+            reqs.push(request(
+                day,
+                t + 1,
+                "POST",
+                "/ClientWebService/client.asmx",
+                user,
+                client,
+                WUA,
+                "200 0 0",
+                rng,
+            ));
+            reqs.push(request(
+                day,
+                t + 3,
+                "POST",
+                "/ClientWebService/client.asmx",
+                user,
+                client,
+                WUA,
+                "200 0 0",
+                rng,
+            ));
+            // Some scans find something to download.
+            if rng.below(3) == 0 {
+                let file = &files[rng.below(files.len() as u64) as usize];
+                let at = t + 20 + rng.below(60) as u32;
+                if fault_from.is_some_and(|f| at >= f) {
+                    reqs.push(request(day, at, "HEAD", file, user, client, BITS, "401 2 5", rng));
+                    reqs.push(request(
+                        day,
+                        at,
+                        "HEAD",
+                        file,
+                        user,
+                        client,
+                        BITS,
+                        "401 1 2148074254",
+                        rng,
+                    ));
+                } else {
+                    reqs.push(request(day, at, "HEAD", file, user, client, BITS, "200 0 0", rng));
+                    for chunk in 0..(1 + rng.below(4)) {
+                        reqs.push(request(
+                            day,
+                            at + 1 + chunk as u32,
+                            "GET",
+                            file,
+                            user,
+                            client,
+                            BITS,
+                            "206 0 0",
+                            rng,
+                        ));
+                    }
+                }
+            }
+            reqs.push(request(
+                day,
+                t + 120,
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx",
+                user,
+                client,
+                WUA,
+                "200 0 0",
+                rng,
+            ));
+            t += 5400 + rng.below(600) as u32;
+        }
+    }
+    // The administrator's console: NTLM on ApiRemoting30, every few minutes during office hours.
+    let mut t = 8 * 3600;
+    while t < 17 * 3600 {
+        reqs.push(request(
+            day,
+            t,
+            "POST",
+            "/ApiRemoting30/WebService.asmx",
+            "-",
+            CONSOLE_IP,
+            CONSOLE_UA,
+            "401 2 5",
+            rng,
+        ));
+        reqs.push(request(
+            day,
+            t,
+            "POST",
+            "/ApiRemoting30/WebService.asmx",
+            "-",
+            CONSOLE_IP,
+            CONSOLE_UA,
+            "401 1 2148074254",
+            rng,
+        ));
+        reqs.push(request(
+            day,
+            t,
+            "POST",
+            "/ApiRemoting30/WebService.asmx",
+            "CONTOSO\\wsusadmin",
+            CONSOLE_IP,
+            CONSOLE_UA,
+            "200 0 0",
+            rng,
+        ));
+        t += 240 + rng.below(300) as u32;
+    }
+    // An administrator opens the site root in a browser: 403.14, as on every WSUS server.
+    reqs.push(request(
+        day,
+        9 * 3600 + 1800,
+        "GET",
+        "/",
+        "-",
+        CONSOLE_IP,
+        BROWSER,
+        "403 14 0",
+        rng,
+    ));
+    reqs.push(request(
+        day,
+        9 * 3600 + 1801,
+        "GET",
+        "/favicon.ico",
+        "-",
+        CONSOLE_IP,
+        BROWSER,
+        "404 0 2",
+        rng,
+    ));
+    reqs.sort_by_key(|r| r.second);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: {day} 00:00:00\r\n#Fields: {IIS_FIELDS}\r\n"
+    );
+    for r in &reqs {
+        out.push_str(&r.line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn software_distribution_log(rng: &mut Rng) -> String {
+    let mut out = String::new();
+    let mut line = |t: &str, level: &str, proc_: &str, source: &str, msg: &str| {
+        let _ = write!(out, "{t} UTC\t{level}\t{proc_}\t{source}\t{msg}\r\n");
+    };
+    for day in ["2024-11-19", "2024-11-20"] {
+        line(
+            &format!("{day} 03:00:00.117"),
+            "Info",
+            "WsusService.21",
+            "EventLogEventReporter.ReportEvent",
+            "EventId=381,Type=Information,Category=Synchronization,Message=A scheduled synchronization was started.",
+        );
+        line(
+            &format!("{day} 03:00:02.930"),
+            "Info",
+            "WsusService.21",
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            "Server ID is 6a2f9c40-1b7e-4d3a-9c55-0e8b7f1d2a64",
+        );
+        line(
+            &format!("{day} 03:04:41.502"),
+            "Info",
+            "WsusService.21",
+            "EventLogEventReporter.ReportEvent",
+            "EventId=384,Type=Information,Category=Synchronization,Message=Synchronization completed successfully.",
+        );
+        line(
+            &format!("{day} 03:04:42.011"),
+            "Info",
+            "WsusService.14",
+            "EventLogEventReporter.ReportEvent",
+            "EventId=361,Type=Information,Category=Synchronization,Message=Content synchronization started.",
+        );
+        for _ in 0..3 {
+            let guid = rng.guid().to_lowercase();
+            line(
+                &format!("{day} 03:05:{:02}.{:03}", rng.below(60), rng.below(1000)),
+                "Info",
+                "WsusService.14",
+                "ContentSyncAgent.ProcessBITSNotificationQueue",
+                &format!("Content download completed for update {guid}"),
+            );
+        }
+    }
+    line(
+        "2024-11-20 09:11:48.333",
+        "Change",
+        "w3wp.36",
+        "AdminDataAccess.SetConfiguration",
+        "Configuration changed by CONTOSO\\wsusadmin",
+    );
+    out
+}
+
+fn application_host_config() -> String {
+    let locations = [
+        "ApiRemoting30",
+        "ClientWebService",
+        "DssAuthWebService",
+        "Inventory",
+        "ReportingWebService",
+        "ServerSyncWebService",
+        "SimpleAuthWebService",
+    ];
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n",
+    );
+    out.push_str("        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n");
+    out.push_str("            <add name=\"WsusPool\" queueLength=\"2000\" managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"NetworkService\" idleTimeout=\"00:00:00\" pingingEnabled=\"false\" />\r\n                <recycling>\r\n                    <periodicRestart privateMemory=\"0\" time=\"00:00:00\" />\r\n                </recycling>\r\n            </add>\r\n");
+    out.push_str("        </applicationPools>\r\n        <sites>\r\n");
+    out.push_str("            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+    let _ = write!(
+        out,
+        "            <site name=\"WSUS Administration\" id=\"{SITE_ID}\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"D:\\WSUS\\WsusContent\" />\r\n                </application>\r\n"
+    );
+    for l in locations {
+        let _ = write!(
+            out,
+            "                <application path=\"/{l}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{l}\" />\r\n                </application>\r\n"
+        );
+    }
+    out.push_str("                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:8530:\" />\r\n                    <binding protocol=\"https\" bindingInformation=\"*:8531:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
+    for l in locations {
+        let windows = l == "ApiRemoting30";
+        let _ = write!(
+            out,
+            "    <location path=\"WSUS Administration/{l}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{}\" />\r\n                    <windowsAuthentication enabled=\"{}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n",
+            !windows, windows
+        );
+    }
+    // The fault: someone hardened the Content vdir (a SharePoint-style site policy).
+    out.push_str("    <location path=\"WSUS Administration/Content\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"false\" />\r\n                    <windowsAuthentication enabled=\"true\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n");
+    out.push_str("</configuration>\r\n");
+    out
+}
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+fn server_registry() -> Vec<u8> {
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup]\r\n\"ContentDir\"=\"D:\\\\WSUS\"\r\n\"TargetDir\"=\"C:\\\\Program Files\\\\Update Services\\\\\"\r\n\"SqlServerName\"=\"MICROSOFT##WID\"\r\n\"SqlDatabaseName\"=\"SUSDB\"\r\n\"SqlAuthenticationMode\"=\"WindowsAuthentication\"\r\n\"PortNumber\"=dword:{:08x}\r\n\"UsingSSL\"=dword:00000000\r\n\"IISTargetWebsiteIndex\"=dword:{:08x}\r\n\"VersionString\"=\"10.0.17763.678\"\r\n\"WmsdeInstalled\"=dword:00000000\r\n\r\n",
+        8530, SITE_ID
+    );
+    utf16le_with_bom(&text)
+}
+
+fn client_policy() -> Vec<u8> {
+    utf16le_with_bom(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate]\r\n\"WUServer\"=\"http://wsus01.contoso.local:8530\"\r\n\"WUStatusServer\"=\"http://wsus01.contoso.local:8530\"\r\n\"DoNotConnectToWindowsUpdateInternetLocations\"=dword:00000001\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU]\r\n\"UseWUServer\"=dword:00000001\r\n\"AUOptions\"=dword:00000004\r\n\"NoAutoUpdate\"=dword:00000000\r\n\r\n",
+    )
+}
+
+/// The client PC0077's Windows 10 log (local time, W. Europe = UTC+1 in November).
+fn client_windowsupdate_log(file: &str, rng: &mut Rng) -> String {
+    let mut out = String::from("\u{feff}");
+    let mut line = |t: &str, comp: &str, msg: &str, rng: &mut Rng| {
+        let _ = write!(
+            out,
+            "2024/11/20 {t}.{:07} {:<5} {:<5} {:<15} {msg}\r\n",
+            rng.below(10_000_000),
+            1204,
+            5520,
+            comp
+        );
+    };
+    line(
+        "10:14:02",
+        "Agent",
+        "WSUS server: http://wsus01.contoso.local:8530",
+        rng,
+    );
+    line(
+        "10:14:02",
+        "Agent",
+        "WSUS status server: http://wsus01.contoso.local:8530",
+        rng,
+    );
+    line("10:14:02", "Agent", "Target group: (Unassigned Computers)", rng);
+    line("10:14:02", "Agent", "Windows Update access disabled: No", rng);
+    line(
+        "10:14:05",
+        "ProtocolTalker",
+        "ServiceId = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}, Server URL = http://wsus01.contoso.local:8530/ClientWebService/client.asmx",
+        rng,
+    );
+    line(
+        "10:14:09",
+        "Agent",
+        "Found 1 updates and 84 categories in search; evaluated appl. rules of 1920 out of 3311 deployed entities",
+        rng,
+    );
+    let job = rng.guid();
+    let update = rng.guid();
+    line(
+        "10:14:31",
+        "DownloadManager",
+        &format!("BITS job {{{job}}} hit a transient error, updateId = {update}.201 <NULL>, error = 0x80190191"),
+        rng,
+    );
+    line(
+        "10:14:31",
+        "DownloadManager",
+        &format!("Failed job file: URL = http://wsus01.contoso.local:8530{file}"),
+        rng,
+    );
+    line(
+        "10:14:31",
+        "DownloadManager",
+        "*FAILED* [80244017] Download failed for the update",
+        rng,
+    );
+    out
+}
+
+fn client_reporting_events(rng: &mut Rng) -> Vec<u8> {
+    let mut text = String::new();
+    for t in ["10:14:31:208", "12:01:44:950"] {
+        let _ = write!(
+            text,
+            "{{{}}}\t2024-11-20 {t}+0100\t1\t161 [AGENT_DOWNLOAD_FAILED]\t101\t{{{}}}\t201\t80244017\tAutomaticUpdates\tFailure\tContent Download\tError: Download failed.\r\n",
+            rng.guid(),
+            rng.guid()
+        );
+    }
+    utf16le_with_bom(&text)
+}
+
+fn zip_bytes(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::from_date_and_time(2024, 11, 20, 18, 0, 0).unwrap());
+    for (name, data) in files {
+        w.start_file(name, options).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, data).unwrap();
+}
+
+/// `wsus2019-content-401`: a Server 2019 WSUS whose Content vdir lost anonymous access at 09:12
+/// UTC on 2024-11-20, plus one client's logs in a nested zip.
+fn content_401_bundle() -> Vec<(String, Vec<u8>)> {
+    let mut rng = Rng(0x5EED_2024_1120);
+    let clients: Vec<String> = (0..37).map(|i| format!("10.1.4.{}", 20 + i * 2)).collect();
+    let files = content_files(&mut rng, 60);
+    let logs = format!("Server/inetpub/logs/LogFiles/W3SVC{SITE_ID}");
+    let mut out = vec![
+        (
+            format!("{logs}/u_ex241119.log"),
+            iis_day("2024-11-19", &clients, &files, None, &mut rng).into_bytes(),
+        ),
+        (
+            format!("{logs}/u_ex241120.log"),
+            iis_day("2024-11-20", &clients, &files, Some(9 * 3600 + 12 * 60), &mut rng).into_bytes(),
+        ),
+        (
+            "Server/Update Services/LogFiles/SoftwareDistribution.log".into(),
+            software_distribution_log(&mut rng).into_bytes(),
+        ),
+        (
+            "Server/inetsrv/config/applicationHost.config".into(),
+            application_host_config().into_bytes(),
+        ),
+        ("Server/Registry/UpdateServices-Setup.reg".into(), server_registry()),
+    ];
+    let client = zip_bytes(&[
+        (
+            "WindowsUpdate.log".into(),
+            client_windowsupdate_log(&files[7], &mut rng).into_bytes(),
+        ),
+        (
+            "SoftwareDistribution/ReportingEvents.log".into(),
+            client_reporting_events(&mut rng),
+        ),
+        ("Registry/WindowsUpdate-policy.reg".into(), client_policy()),
+    ]);
+    out.push(("Clients/PC0077.zip".into(), client));
+    out
+}
+
+fn main() {
+    let root: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("samples"));
+    let bundle = content_401_bundle();
+    let folder = root.join("wsus2019-content-401");
+    for (rel, data) in &bundle {
+        write(&folder, rel, data);
+    }
+    write(&root, "wsus2019-content-401.zip", &zip_bytes(&bundle));
+    println!("wrote {}", folder.display());
+}
