@@ -17,7 +17,10 @@
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
+pub mod config_facts;
+pub mod config_xml;
 pub mod grammar;
+pub mod iis_sections;
 pub mod iis_w3c;
 pub mod time;
 
