@@ -34,6 +34,8 @@ pub struct Scope {
     key: String,
     /// How a reader finds it: `server level`, `location WSUS Administration/Content`, `web.config`.
     pub label: String,
+    /// Line of the `<location>` element (of `<configuration>` for the file's own level).
+    pub line: u64,
 }
 
 impl Scope {
@@ -95,10 +97,16 @@ impl ConfigLevels {
                 path: String::new(),
                 key: String::new(),
                 label: own_label.to_string(),
+                line: 1,
             }],
             sections: HashMap::new(),
         };
-        let Some((root, _)) = doc.root() else { return levels };
+        let Some((root, root_element)) = doc.root() else {
+            return levels;
+        };
+        if let Some(own) = levels.scopes.first_mut() {
+            own.line = root_element.line;
+        }
         for (child, element) in doc.children(root) {
             if element.is("location") {
                 let path = normalize_path(element.value("path").unwrap_or(""));
@@ -112,6 +120,7 @@ impl ConfigLevels {
                     key: path.to_ascii_lowercase(),
                     path,
                     label,
+                    line: element.line,
                 });
                 for (grandchild, _) in doc.children(child) {
                     levels.index(doc, grandchild, scope, String::new());
@@ -153,6 +162,16 @@ impl ConfigLevels {
             }
         }
         seen
+    }
+
+    /// Whether `section` is written in a level whose path is exactly `path`.
+    pub fn has_section_at(&self, section: &str, path: &str) -> bool {
+        let key = normalize_path(path).to_ascii_lowercase();
+        self.sections.get(section).is_some_and(|entries| {
+            entries
+                .iter()
+                .any(|e| self.scopes.get(e.scope).is_some_and(|s| s.key == key))
+        })
     }
 
     /// Section entries that apply to `target`, from the least to the most specific level, each
@@ -253,12 +272,12 @@ impl Target {
     }
 }
 
-const ANONYMOUS: &str = "system.webserver/security/authentication/anonymousauthentication";
-const WINDOWS: &str = "system.webserver/security/authentication/windowsauthentication";
-const BASIC: &str = "system.webserver/security/authentication/basicauthentication";
-const DIGEST: &str = "system.webserver/security/authentication/digestauthentication";
-const ACCESS: &str = "system.webserver/security/access";
-const IP_SECURITY: &str = "system.webserver/security/ipsecurity";
+pub const ANONYMOUS: &str = "system.webserver/security/authentication/anonymousauthentication";
+pub const WINDOWS: &str = "system.webserver/security/authentication/windowsauthentication";
+pub const BASIC: &str = "system.webserver/security/authentication/basicauthentication";
+pub const DIGEST: &str = "system.webserver/security/authentication/digestauthentication";
+pub const ACCESS: &str = "system.webserver/security/access";
+pub const IP_SECURITY: &str = "system.webserver/security/ipsecurity";
 
 /// A boolean attribute, normalized; an unreadable one is reported and kept as written.
 fn read_bool(found: &Found<'_>, problems: &mut Problems) -> String {

@@ -17,6 +17,7 @@
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
+pub mod applicationhost;
 pub mod config_facts;
 pub mod config_xml;
 pub mod grammar;
@@ -144,6 +145,7 @@ impl<'a> TextView<'a> {
 pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
+        FileKind::IisApplicationhostConfig => Some(applicationhost::parse(input, sink)),
         _ => None,
     }
 }
