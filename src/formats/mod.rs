@@ -23,7 +23,9 @@ pub mod config_xml;
 pub mod grammar;
 pub mod iis_sections;
 pub mod iis_w3c;
+pub mod metabase;
 pub mod time;
+pub mod web_config;
 
 use crate::intake::decode::{self, TextEncoding};
 use crate::kind::FileKind;
@@ -146,6 +148,8 @@ pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) 
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
         FileKind::IisApplicationhostConfig => Some(applicationhost::parse(input, sink)),
+        FileKind::AspnetWebConfig => Some(web_config::parse(input, sink)),
+        FileKind::IisMetabase => Some(metabase::parse(input, sink)),
         _ => None,
     }
 }
