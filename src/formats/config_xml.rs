@@ -74,6 +74,10 @@ pub struct Element {
     pub attrs: Vec<Attr>,
     pub parent: Option<ElementId>,
     pub children: Vec<ElementId>,
+    /// Whether the element was closed by its own end tag (or was empty, `<a/>`). An element left
+    /// open is most often one meant to be empty (`<access sslFlags="ssl">` in iis-docs' sample),
+    /// whose "children" are really its following siblings; readers may look at them both ways.
+    pub closed: bool,
 }
 
 impl Element {
@@ -255,12 +259,16 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
                         skipped_deep += 1;
                         continue;
                     }
-                    add_element(doc, &text, &tag, stack.last().copied(), problems);
+                    let id = add_element(doc, &text, &tag, stack.last().copied(), problems);
+                    if let Some(e) = doc.elements.get_mut(id) {
+                        e.closed = true;
+                    }
                 }
                 Ok(Event::End(end)) => {
                     let name = end.name();
                     let name = name.as_ref();
-                    close_element(doc, &mut stack, name, doc.line_of(before), problems);
+                    let line = doc.line_of(before);
+                    close_element(doc, &mut stack, name, line, problems);
                 }
                 Ok(Event::Eof) => break 'restart,
                 Ok(_) => {} // text, comments, declarations, CDATA: configuration lives in attributes
@@ -331,7 +339,7 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
 
 /// Closes the innermost open element called `name`, closing (and reporting) the ones left open
 /// inside it; an end tag that matches nothing open is reported and ignored.
-fn close_element(doc: &ConfigDoc, stack: &mut Vec<ElementId>, name: &str, line: u64, problems: &mut Problems) {
+fn close_element(doc: &mut ConfigDoc, stack: &mut Vec<ElementId>, name: &str, line: u64, problems: &mut Problems) {
     let matches =
         |id: &ElementId| *id == usize::MAX || doc.elements.get(*id).is_some_and(|e| e.name.eq_ignore_ascii_case(name));
     let Some(depth) = stack.iter().rposition(matches) else {
@@ -351,6 +359,9 @@ fn close_element(doc: &ConfigDoc, stack: &mut Vec<ElementId>, name: &str, line: 
                 ),
             );
         }
+    }
+    if let Some(closed) = stack.get(depth).and_then(|&id| doc.elements.get_mut(id)) {
+        closed.closed = true;
     }
     stack.truncate(depth);
 }
@@ -385,6 +396,7 @@ fn push_element(
         attrs,
         parent,
         children: Vec::new(),
+        closed: false,
     });
     match parent.and_then(|p| doc.elements.get_mut(p)) {
         Some(p) => p.children.push(id),

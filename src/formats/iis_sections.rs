@@ -123,18 +123,20 @@ impl ConfigLevels {
                     line: element.line,
                 });
                 for (grandchild, _) in doc.children(child) {
-                    levels.index(doc, grandchild, scope, String::new());
+                    levels.index(doc, grandchild, scope, String::new(), false);
                 }
             } else {
-                levels.index(doc, child, 0, String::new());
+                levels.index(doc, child, 0, String::new(), false);
             }
         }
         levels
     }
 
-    fn index(&mut self, doc: &ConfigDoc, id: ElementId, scope: usize, parent_path: String) {
+    /// Indexes `id` and its descendants. The children of an element left unclosed are indexed
+    /// also as its siblings (once per branch, so hostile nesting cannot multiply the work).
+    fn index(&mut self, doc: &ConfigDoc, id: ElementId, scope: usize, parent_path: String, aliased: bool) {
         let Some(element) = doc.element(id) else { return };
-        let mut path = parent_path;
+        let mut path = parent_path.clone();
         if !path.is_empty() {
             path.push('/');
         }
@@ -144,7 +146,10 @@ impl ConfigLevels {
             .or_default()
             .push(Entry { scope, element: id });
         for &child in &element.children {
-            self.index(doc, child, scope, path.clone());
+            self.index(doc, child, scope, path.clone(), aliased);
+            if !element.closed && !aliased {
+                self.index(doc, child, scope, parent_path.clone(), true);
+            }
         }
     }
 
@@ -193,10 +198,11 @@ impl ConfigLevels {
         entries
     }
 
-    /// The effective value of `attr` of `section` for `target`.
+    /// The effective value of `attr` of `section` for `target`: the last one along the levels.
     pub fn effective<'d>(&self, doc: &'d ConfigDoc, target: &str, section: &str, attr: &str) -> Option<Found<'d>> {
         self.applicable(section, target)
             .into_iter()
+            .rev()
             .filter_map(|e| {
                 let a = doc.element(e.element)?.attr(attr)?;
                 Some(Found {
@@ -205,7 +211,7 @@ impl ConfigLevels {
                     scope: e.scope,
                 })
             })
-            .last()
+            .next()
     }
 
     /// The effective `<add>` elements of the collection `section` for `target`, after `<remove>`
@@ -606,6 +612,8 @@ pub fn element_facts(
         }
     }
     facts.sort_by_key(|(id, _)| *id);
+    // An element indexed twice (below an unclosed element) gives its fact once.
+    facts.dedup_by(|a, b| a.0 == b.0 && a.1.fact == b.1.fact);
     facts.into_iter().map(|(_, f)| f).collect()
 }
 

@@ -16,6 +16,23 @@
 //!   unnamed values), and `message` when the event's template is known.
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
+//!   Kinds `iis-applicationhost-config`, `aspnet-web-config`, `iis-metabase`; each fact cites the
+//!   line of its deciding attribute (`text` = that line), a schema default the closest element line
+//!   with `basis = "schema default"` (else `explicit` / `inherited`, and `source` says where).
+//!   Full table in [`config_facts`]; the names signatures use:
+//!   - `site` (`site`, `site-id`, `wsus-site`); `binding` (+ `protocol`, `ip`, `port`, `host`);
+//!   - `vdir` (`vdir` = URL path, `wsus-vdir` = canonical WSUS name, `physical-path`, `app-pool`);
+//!   - `vdir-auth` (`anonymous`, `windows`, `basic`, `digest`: EFFECTIVE `true`/`false`);
+//!   - `ssl-flags` (`require-ssl`, `client-certificates` = `ignore`/`accept`/`require`, `ssl-flags`);
+//!   - `ip-restriction` (`allow-unlisted`, `rules`, `denied-rules`, `loopback`, `decoded`), `ip-rule`;
+//!   - `app-pool`, one per setting: `pool`, `setting`, `<setting>` = value (`queue-length`,
+//!     `private-memory-kb`, `memory-kb`, `recycle-time-minutes`, `idle-timeout-minutes`,
+//!     `pinging-enabled`, `rapid-fail-protection`, `rapid-fail-protection-max-crashes`,
+//!     `identity-type`, `managed-runtime-version`, …);
+//!   - `aspnet-version` (`runtime-version`, `pipeline-mode`), `impersonation` (`impersonate`),
+//!     `integrated-mode-validation` (`validate`), `mime-map` (`extension`, `mime-type`,
+//!     `duplicate`, `removed-before`), `compression-scheme` (`name`, `dll`), `app-setting`
+//!     (`key`, `value`).
 
 pub mod applicationhost;
 pub mod config_facts;
