@@ -38,23 +38,6 @@ pub struct Scope {
     pub line: u64,
 }
 
-impl Scope {
-    fn depth(&self) -> usize {
-        if self.key.is_empty() {
-            0
-        } else {
-            self.key.split('/').count()
-        }
-    }
-
-    /// Whether this level applies to `target` (a lower-cased path).
-    fn applies_to(&self, target: &str) -> bool {
-        self.key.is_empty()
-            || target == self.key
-            || target.strip_prefix(&self.key).is_some_and(|rest| rest.starts_with('/'))
-    }
-}
-
 /// A section element and the level it stands at.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -68,6 +51,8 @@ pub struct ConfigLevels {
     pub scopes: Vec<Scope>,
     /// Lower-cased section path (`system.webserver/security/access`) → elements in document order.
     sections: HashMap<String, Vec<Entry>>,
+    /// (section path, level path lower-cased) → elements in document order, for lookups by URL.
+    by_level: HashMap<(String, String), Vec<Entry>>,
 }
 
 /// An effective attribute: where it was found.
@@ -100,6 +85,7 @@ impl ConfigLevels {
                 line: 1,
             }],
             sections: HashMap::new(),
+            by_level: HashMap::new(),
         };
         let Some((root, root_element)) = doc.root() else {
             return levels;
@@ -141,10 +127,14 @@ impl ConfigLevels {
             path.push('/');
         }
         path.push_str(&element.name.to_ascii_lowercase());
-        self.sections
-            .entry(path.clone())
-            .or_default()
-            .push(Entry { scope, element: id });
+        let entry = Entry { scope, element: id };
+        self.sections.entry(path.clone()).or_default().push(entry);
+        if let Some(level) = self.scopes.get(scope) {
+            self.by_level
+                .entry((path.clone(), level.key.clone()))
+                .or_default()
+                .push(entry);
+        }
         for &child in &element.children {
             self.index(doc, child, scope, path.clone(), aliased);
             if !element.closed && !aliased {
@@ -182,20 +172,28 @@ impl ConfigLevels {
     /// Section entries that apply to `target`, from the least to the most specific level, each
     /// level's entries in document order.
     fn applicable(&self, section: &str, target: &str) -> Vec<Entry> {
-        let target = target.to_ascii_lowercase();
-        let mut entries: Vec<Entry> = self
-            .sections
-            .get(section)
-            .map(|v| {
-                v.iter()
-                    .filter(|e| self.scopes.get(e.scope).is_some_and(|s| s.applies_to(&target)))
+        let target = normalize_path(target).to_ascii_lowercase();
+        // The levels that apply are the target's path prefixes, least specific first.
+        let mut prefixes = vec![String::new()];
+        let mut prefix = String::new();
+        for segment in target.split('/').filter(|s| !s.is_empty()) {
+            if !prefix.is_empty() {
+                prefix.push('/');
+            }
+            prefix.push_str(segment);
+            prefixes.push(prefix.clone());
+        }
+        prefixes
+            .into_iter()
+            .flat_map(|key| {
+                self.by_level
+                    .get(&(section.to_string(), key))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+                    .iter()
                     .copied()
-                    .collect()
             })
-            .unwrap_or_default();
-        // Stable: document order is kept within one depth.
-        entries.sort_by_key(|e| self.scopes.get(e.scope).map(Scope::depth).unwrap_or(0));
-        entries
+            .collect()
     }
 
     /// The effective value of `attr` of `section` for `target`: the last one along the levels.
@@ -805,5 +803,48 @@ mod tests {
         assert_eq!(fact.get("loopback"), Some("allowed"));
         assert_eq!(fact.get("denied-rules"), Some("1"));
         assert_eq!(fact.line, 2, "the first deny rule decides");
+    }
+
+    #[test]
+    fn an_encrypted_deciding_value_is_a_located_problem_not_a_guess() {
+        let text = "<configuration>\n<location path=\"S\">\n<system.webServer><security><authentication>\n<anonymousAuthentication enabled=\"[enc:AesProvider:QUJD:enc]\" />\n</authentication></security></system.webServer>\n</location>\n</configuration>\n";
+        let (doc, levels) = levels(text);
+        let target = Target {
+            path: "S".into(),
+            fields: vec![],
+            anchor_line: 1,
+        };
+        let mut problems = Problems::default();
+        let fact = auth_fact(&levels, &doc, &target, &mut problems).unwrap();
+        assert_eq!((fact.get("anonymous"), fact.line), (Some("unknown"), 4));
+        assert_eq!(
+            problems.finish(),
+            vec![Problem::at_line(4, "enabled is encrypted: its value is unknown")]
+        );
+    }
+
+    #[test]
+    fn web_config_levels_assume_no_schema_default() {
+        let text = "<configuration>\n<location path=\"ApiRemoting30\">\n<system.webServer><security><access sslFlags=\"Ssl,SslRequireCert\" /></security></system.webServer>\n</location>\n</configuration>\n";
+        let read = config_xml::read(text.as_bytes(), None);
+        let levels = ConfigLevels::build(&read.doc, FileLevel::WebConfig);
+        let mut problems = Problems::default();
+        let own = Target {
+            path: String::new(),
+            fields: vec![],
+            anchor_line: 1,
+        };
+        assert!(auth_fact(&levels, &read.doc, &own, &mut problems).is_none());
+        assert!(ssl_fact(&levels, &read.doc, &own, &mut problems).is_none());
+        let api = Target {
+            path: "ApiRemoting30".into(),
+            fields: vec![],
+            anchor_line: 2,
+        };
+        let ssl = ssl_fact(&levels, &read.doc, &api, &mut problems).unwrap();
+        assert_eq!(
+            (ssl.get("client-certificates"), ssl.get("source")),
+            (Some("require"), Some("web.config location ApiRemoting30"))
+        );
     }
 }
