@@ -554,7 +554,7 @@ fn site_facts(
                         }
                     }
                     fact.set("binding-information", info.value.clone());
-                    fact.set_opt("ssl-flags", binding.value("sslFlags"));
+                    fact.set_opt("binding-ssl-flags", binding.value("sslFlags"));
                 }
                 None => problems.push(
                     "bad binding",

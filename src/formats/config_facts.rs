@@ -12,23 +12,26 @@
 //! | `fact` | fields |
 //! |---|---|
 //! | `site` | `site`, `site-id`, `wsus-site` |
-//! | `binding` | `site`, `site-id`, `wsus-site`, `protocol`, `ip` (`*` = all), `port`, `host` (empty = none), `binding-information` |
+//! | `binding` | `site`, `site-id`, `wsus-site`, `protocol`, `ip` (`*` = all), `port`, `host` (empty = none), `binding-information`, `binding-ssl-flags` (SNI/central store bits as written) |
 //! | `vdir` | `site`, `site-id`, `wsus-site`, `vdir`, `wsus-vdir`, `vdir-type`, `physical-path`, `app-pool`, `application` |
-//! | `vdir-auth` | target fields, `anonymous`, `windows`, `basic`, `digest`, `anonymous-user`, `source`, `basis`, `windows-source`, `windows-line`, `basic-source`, `basic-line` |
+//! | `vdir-auth` | target fields, `anonymous`, `windows`, `basic`, `digest`, `anonymous-user`, `source`, `basis` (both about `anonymous`, the deciding value, whose line is the record's), `windows-source`, `windows-line`, `basic-source`, `basic-line`, `digest-source`, `digest-line`; MetaBase adds `auth-flags` as written |
 //! | `ssl-flags` | target fields, `ssl-flags` (IIS 7 names: `None`, `Ssl`, `SslNegotiateCert`, `SslRequireCert`, `SslMapCert`, `Ssl128`), `ssl-flags-value`, `require-ssl`, `client-certificates` (`ignore`/`accept`/`require`), `value` (as written), `source`, `basis` |
 //! | `ip-restriction` | target fields, `allow-unlisted`, `rules`, `allowed-rules`, `denied-rules`, `loopback` (`allowed`/`denied`), `deny-action`, `decoded`, `source`, `basis` |
 //! | `ip-rule` | scope fields, `ip-address`, `subnet-mask`, `domain-name`, `allowed` |
 //! | `mime-map` | scope fields, `action` (`add`/`remove`/`clear`), `extension`, `mime-type`, `duplicate`, `duplicate-of`, `removed-before` |
 //! | `compression-scheme` | scope fields, `name`, `dll`, `do-dynamic-compression`, `do-static-compression`, `dynamic-level`, `static-level` |
-//! | `app-pool` | `pool`, `setting`, `<setting>` = value (one setting per record), `value`, `source`, `basis` (+ `<setting>-minutes` for time spans) |
-//! | `aspnet-version` | target fields, `runtime-version`, `pipeline-mode`, `pool`, `framework-path`, `source`, `basis` |
+//! | `app-pool` | `pool`, `setting`, `<setting>` = value (one setting per record), `value`, `source`, `basis`, `note` (+ `<setting>-minutes` for time spans) |
+//! | `aspnet-version` | target fields, `runtime-version` (`v4.0`, `v2.0.50727`; empty = no managed code / no ASP.NET script map), `pipeline-mode`, `pool`, `framework-path`, `extension`, `source`, `basis` |
 //! | `impersonation` | scope fields, `impersonate`, `user-name`, `basis` |
 //! | `integrated-mode-validation` | scope fields, `validate`, `basis` |
 //! | `app-setting` | scope fields, `action`, `key`, `value` |
 //!
-//! *Target fields* (`site`, `site-id`, `wsus-site`, `vdir`, `wsus-vdir`, `vdir-type`) name the URL
-//! the effective value applies to; *scope fields* (`scope`, plus `site`, `vdir`, `wsus-vdir` when the
-//! scope is inside a site) name where the element stands. `vdir` is the URL path (`/` for the site
+//! *Target fields* (`site`, `site-id`, `wsus-site`, `vdir`, `wsus-vdir`, `vdir-type` =
+//! `application` / `virtual-directory` / `directory` / `location` / `web.config`) name the URL the
+//! effective value applies to; *scope fields* (`scope` = `server level`, `location <path>`,
+//! `web.config`, `web.config location <path>` or `key <metabase path>`, plus `site`, `site-id`,
+//! `vdir`, `wsus-vdir` when the scope is inside a site) name where the element stands; facts of a
+//! web.config also carry `directory` (its folder) and `location` when no URL can be inferred. `vdir` is the URL path (`/` for the site
 //! root, `/Content`); `wsus-vdir` is the canonical WSUS name of a top-level WSUS virtual directory
 //! (`Content`, `ClientWebService`, `SimpleAuthWebService`, `SelfUpdate`, `ServerSyncWebService`,
 //! `DssAuthWebService`, `ReportingWebService`, `ApiRemoting30`, `Inventory`, `WSUSAdmin`) matched

@@ -121,6 +121,8 @@ pub struct ReadConfig {
 const MAX_DEPTH: usize = 64;
 /// Most elements read from one file.
 const MAX_ELEMENTS: usize = 1_000_000;
+/// Stands on the open-element stack for an element too deep to read, so its end tag pairs up.
+const SKIPPED: ElementId = usize::MAX;
 
 /// Decodes `bytes` (encoding sniffed when not given) and reads the XML tree.
 pub fn read(bytes: &[u8], encoding: Option<TextEncoding>) -> ReadConfig {
@@ -232,10 +234,9 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
         config.allow_unmatched_ends = true;
         config.allow_dangling_amp = true;
         loop {
-            let before = resume + usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX / 2);
+            let before = resume.saturating_add(usize::try_from(reader.buffer_position()).unwrap_or(0));
             match reader.read_event() {
-                Ok(Event::Start(tag)) | Ok(Event::Empty(tag)) if doc.elements.len() >= MAX_ELEMENTS => {
-                    let _ = tag;
+                Ok(Event::Start(_) | Event::Empty(_)) if doc.elements.len() >= MAX_ELEMENTS => {
                     problems.push(
                         "too many elements",
                         Problem::at_line(
@@ -248,7 +249,7 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
                 Ok(Event::Start(tag)) => {
                     if stack.len() >= MAX_DEPTH {
                         skipped_deep += 1;
-                        stack.push(usize::MAX);
+                        stack.push(SKIPPED);
                         continue;
                     }
                     let id = add_element(doc, &text, &tag, stack.last().copied(), problems);
@@ -273,16 +274,16 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
                 Ok(Event::Eof) => break 'restart,
                 Ok(_) => {} // text, comments, declarations, CDATA: configuration lives in attributes
                 Err(error) => {
-                    let at = resume + usize::try_from(reader.error_position()).unwrap_or(0);
+                    let at = resume.saturating_add(usize::try_from(reader.error_position()).unwrap_or(0));
                     let line = doc.line_of(at);
-                    let cut_tag = matches!(error, XmlError::Syntax(SyntaxError::UnclosedTag))
-                        || matches!(
-                            error,
-                            XmlError::Syntax(
-                                SyntaxError::UnclosedDoubleQuotedAttributeValue
-                                    | SyntaxError::UnclosedSingleQuotedAttributeValue
-                            )
-                        );
+                    let cut_tag = matches!(
+                        error,
+                        XmlError::Syntax(
+                            SyntaxError::UnclosedTag
+                                | SyntaxError::UnclosedDoubleQuotedAttributeValue
+                                | SyntaxError::UnclosedSingleQuotedAttributeValue
+                        )
+                    );
                     let next_tag = text.get(at + 1..).and_then(|tail| tail.find('<')).map(|i| at + 1 + i);
                     if cut_tag && next_tag.is_none() {
                         salvage_cut_tag(doc, &text, at, stack.last().copied(), problems);
@@ -316,7 +317,7 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
             )),
         );
     }
-    let open: Vec<ElementId> = stack.into_iter().filter(|&id| id != usize::MAX).collect();
+    let open: Vec<ElementId> = stack.into_iter().filter(|&id| id != SKIPPED).collect();
     if let Some(&innermost) = open.last()
         && let Some(element) = doc.elements.get(innermost)
     {
@@ -341,7 +342,7 @@ fn build_tree(doc: &mut ConfigDoc, problems: &mut Problems) {
 /// inside it; an end tag that matches nothing open is reported and ignored.
 fn close_element(doc: &mut ConfigDoc, stack: &mut Vec<ElementId>, name: &str, line: u64, problems: &mut Problems) {
     let matches =
-        |id: &ElementId| *id == usize::MAX || doc.elements.get(*id).is_some_and(|e| e.name.eq_ignore_ascii_case(name));
+        |id: &ElementId| *id == SKIPPED || doc.elements.get(*id).is_some_and(|e| e.name.eq_ignore_ascii_case(name));
     let Some(depth) = stack.iter().rposition(matches) else {
         problems.push(
             "stray end tag",
@@ -621,5 +622,15 @@ mod tests {
             (r.doc.elements[1].name.as_str(), r.doc.elements[1].parent),
             ("c", Some(0))
         );
+    }
+
+    #[test]
+    fn hostile_nesting_is_bounded() {
+        let text = format!("{}{}", "<a>".repeat(10_000), "</a>".repeat(10_000));
+        let r = doc(&text);
+        assert_eq!(r.doc.elements.len(), MAX_DEPTH);
+        let problems = r.problems.finish();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("deeper than 64"));
     }
 }
