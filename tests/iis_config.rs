@@ -836,6 +836,7 @@ const METABASE: &str = "<?xml version =\"1.0\"?>
 </IIsApplicationPool>
 <IIsWebServer\tLocation =\"/LM/W3SVC/1\"
 \t\tIPSecurity=\"0102000200000180340000003800000001000000000000004c00000000000000\"
+\t\tSSLCertHash=\"40da7e6686d698efae7172220f4da438025dfeea\"
 \t\tSecureBindings=\":443:\"
 \t\tServerAutoStart=\"TRUE\"
 \t\tServerBindings=\":80:

@@ -12,7 +12,7 @@
 //! | `fact` | fields |
 //! |---|---|
 //! | `site` | `site`, `site-id`, `wsus-site` |
-//! | `binding` | `site`, `site-id`, `wsus-site`, `protocol`, `ip` (`*` = all), `port`, `host` (empty = none), `binding-information`, `binding-ssl-flags` (SNI/central store bits as written) |
+//! | `binding` | `site`, `site-id`, `wsus-site`, `protocol`, `ip` (`*` = all), `port`, `host` (empty = none), `binding-information`, `binding-ssl-flags` (SNI/central store bits as written), `certificate-hash` (MetaBase `SSLCertHash`) |
 //! | `vdir` | `site`, `site-id`, `wsus-site`, `vdir`, `wsus-vdir`, `vdir-type`, `physical-path`, `app-pool`, `application` |
 //! | `vdir-auth` | target fields, `anonymous`, `windows`, `basic`, `digest`, `anonymous-user`, `source`, `basis` (both about `anonymous`, the deciding value, whose line is the record's), `windows-source`, `windows-line`, `basic-source`, `basic-line`, `digest-source`, `digest-line`; MetaBase adds `auth-flags` as written |
 //! | `ssl-flags` | target fields, `ssl-flags` (IIS 7 names: `None`, `Ssl`, `SslNegotiateCert`, `SslRequireCert`, `SslMapCert`, `Ssl128`), `ssl-flags-value`, `require-ssl`, `client-certificates` (`ignore`/`accept`/`require`), `value` (as written), `source`, `basis` |

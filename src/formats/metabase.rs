@@ -17,8 +17,8 @@
 //! default IIS applies when no key sets them (`AuthFlags` = `AuthAnonymous`, no SSL; pool values
 //! are the IIS 6 SDK "internal default"s, the queue length its SP1 default of 1000).
 //!
-//! Facts: `site` and `binding` (`ServerBindings` http, `SecureBindings` https, `ip:port:host`) per
-//! `IIsWebServer`; per `IIsWebVirtualDir`/`IIsWebDirectory` below `/ROOT`: `vdir`, `vdir-auth`
+//! Facts: `site` and `binding` (`ServerBindings` http, `SecureBindings` https with the site's
+//! `SSLCertHash` as `certificate-hash`, `ip:port:host`) per `IIsWebServer`; per `IIsWebVirtualDir`/`IIsWebDirectory` below `/ROOT`: `vdir`, `vdir-auth`
 //! (with `auth-flags` as written), `ssl-flags`, `ip-restriction` when an `IPSecurity` blob applies
 //! (`decoded = "false"`: its layout is undocumented, only its presence is a fact), `aspnet-version`
 //! (the framework of the `aspnet_isapi.dll` script map, `.asmx` first); `app-pool` per setting of
@@ -273,6 +273,9 @@ fn site_facts(doc: &ConfigDoc, site: &Site, out: &mut FactSink<'_>, problems: &m
                 ),
             }
             fact.set("binding-information", binding.clone());
+            if protocol == "https" {
+                fact.set_opt("certificate-hash", element.value("SSLCertHash"));
+            }
             out.emit(fact);
         }
     }
