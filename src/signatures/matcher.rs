@@ -97,6 +97,7 @@ impl Matcher {
             rules,
             live: HashMap::new(),
             stats: BTreeMap::new(),
+            first_time: None,
         }
     }
 }
@@ -294,6 +295,8 @@ pub struct FileMatchState<'m> {
     rules: Vec<usize>,
     live: HashMap<(usize, Key), KeyLive>,
     stats: BTreeMap<usize, RuleStats>,
+    /// Time of the first timestamped record of the file.
+    first_time: Option<i64>,
 }
 
 /// The value of a field of a record; `text` is the whole record text.
@@ -360,6 +363,9 @@ fn cited(record: &Record<'_>, preds: &[(String, Predicate)]) -> (Position, Strin
 
 impl RecordSink for FileMatchState<'_> {
     fn record(&mut self, record: &Record<'_>) {
+        if self.first_time.is_none() {
+            self.first_time = record.time.map(|t| t.epoch_millis());
+        }
         for &ri in &self.rules {
             let rule = &self.matcher.rules[ri];
             let failed = all_hold(&rule.predicates, record);
@@ -422,6 +428,14 @@ impl RecordSink for FileMatchState<'_> {
                     stats.add(hit, distinct, key.as_ref());
                 }
             } else if let (Some(key), Some(now)) = (key, now) {
+                // Successes matter only for keys that failed (to clear or to mark recovery), and,
+                // near the start of a file, for hits left pending at the end of the previous file.
+                // Tracking every successful request would cost memory per (client, URI) seen.
+                let file_start = self.first_time.unwrap_or(now);
+                let tracked = self.live.contains_key(&(ri, key.clone()));
+                if !tracked && now - file_start > window {
+                    continue;
+                }
                 let live = self.live.entry((ri, key.clone())).or_default();
                 live.last_success = Some(live.last_success.map_or(now, |l| l.max(now)));
                 live.first_success = Some(live.first_success.map_or(now, |f| f.min(now)));
@@ -433,8 +447,9 @@ impl RecordSink for FileMatchState<'_> {
                         stats.add(h, d, Some(&key));
                     }
                 }
-                let s = stats.keys.entry(key).or_default();
-                s.last_success = max_opt(s.last_success, Some(now));
+                if let Some(s) = stats.keys.get_mut(&key) {
+                    s.last_success = max_opt(s.last_success, Some(now));
+                }
             }
         }
     }
