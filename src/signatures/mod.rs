@@ -77,6 +77,9 @@ pub struct SignatureDef {
     /// Why a documentation entry cannot be detected.
     #[serde(default)]
     pub not_detectable_because: Option<String>,
+    /// Signatures that, when they fire, make this one redundant (an umbrella yields to the specific).
+    #[serde(default)]
+    pub suppressed_by: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceDef>,
     #[serde(default)]
@@ -104,6 +107,31 @@ pub struct EvidenceDef {
     pub predicates: BTreeMap<String, PredicateDef>,
     #[serde(default)]
     pub correlate: Option<CorrelateDef>,
+    /// Literals of which at least one must appear in the record's text (ASCII case-insensitive): a
+    /// prefilter that lets the matcher skip the evidence for most records. Optional; `contains`
+    /// predicates are used as literals automatically.
+    #[serde(default)]
+    pub literal: Vec<String>,
+    /// A value to keep from each hit (a port, a GUID, a host name), with the distinct field values
+    /// seen with it; tiers compare such values.
+    #[serde(default)]
+    pub capture: Option<CaptureDef>,
+    /// Another evidence of the same signature whose later occurrence means this one recovered
+    /// (a sync failure followed by "Synchronization completed successfully").
+    #[serde(default)]
+    pub resolved_by: Option<String>,
+}
+
+/// What to keep from a hit: `field` (or the record text), optionally cut by a regex's first group.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureDef {
+    pub field: String,
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Lower-case the captured value (host names, GUIDs).
+    #[serde(default)]
+    pub lowercase: bool,
 }
 
 /// Correlation of hits by a key: noise that clears a hit, distinct values to count.
@@ -135,6 +163,12 @@ fn default_window() -> i64 {
 pub struct TierDef {
     pub level: Confidence,
     pub require: Vec<Requirement>,
+    /// Evidence that must NOT be present for this tier.
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// The required evidence must occur within this many seconds of each other.
+    #[serde(default)]
+    pub within_seconds: Option<i64>,
 }
 
 /// An evidence id, or an evidence id with thresholds.
@@ -148,6 +182,14 @@ pub enum Requirement {
         min_count: Option<u64>,
         #[serde(default)]
         min_distinct: Option<u64>,
+        /// Some captured value was seen with at least this many distinct values of the
+        /// correlation's `distinct` field (one SusClientId on two computers).
+        #[serde(default)]
+        min_distinct_per_value: Option<u64>,
+        /// The captured values share nothing with those of this other evidence (a client's WUServer
+        /// port versus the site's binding ports).
+        #[serde(default)]
+        values_differ_from: Option<String>,
     },
 }
 
