@@ -6,6 +6,7 @@
 //! the finding (summary with figures from the evidence, remediation, references) and examples that
 //! `signatures test` runs.
 
+pub mod examples;
 pub mod matcher;
 pub mod predicate;
 
@@ -206,16 +207,63 @@ impl Requirement {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExampleDef {
-    /// `positive` or `negative`, for the reader.
+    /// What the example shows, for the reader.
     #[serde(default)]
     pub name: String,
-    pub kind: FileKind,
-    /// File name to give the snippet.
+    /// A one-file example: the kind the file must be read as, its name and text.
+    #[serde(default)]
+    pub kind: Option<FileKind>,
     #[serde(default)]
     pub file: Option<String>,
-    pub text: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A bundle-level example: several files (server and client artifacts together).
+    #[serde(default)]
+    pub files: Vec<ExampleFile>,
     /// The confidence expected, or `none` when the signature must not fire.
     pub expect: String,
+    /// The severity expected when it fires (e.g. `info` for a condition that recovered).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+}
+
+/// One file of a bundle-level example.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    /// Path inside the example bundle.
+    pub name: String,
+    /// The kind the file must be read as.
+    #[serde(default)]
+    pub kind: Option<FileKind>,
+    pub text: String,
+    /// `utf-16le` to store the text as UTF-16LE with a BOM, as regedit and some Windows tools do.
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+impl ExampleDef {
+    /// The files of the example, one-file examples included.
+    pub fn all_files(&self) -> Vec<ExampleFile> {
+        let mut files = self.files.clone();
+        if let Some(text) = &self.text {
+            files.insert(
+                0,
+                ExampleFile {
+                    name: self.file.clone().unwrap_or_else(|| "example.log".into()),
+                    kind: self.kind,
+                    text: text.clone(),
+                    encoding: None,
+                },
+            );
+        }
+        files
+    }
+
+    /// True when the signature is expected to fire.
+    pub fn positive(&self) -> bool {
+        self.expect != "none"
+    }
 }
 
 /// All signatures of a run, sorted by id.
@@ -275,6 +323,19 @@ fn validate(def: &SignatureDef) -> Result<(), String> {
             "{}: a detectable signature needs evidence and confidence tiers",
             def.id
         ));
+    }
+    for (i, ex) in def.examples.iter().enumerate() {
+        if ex.all_files().is_empty() {
+            return Err(format!("{}: example {} has neither text nor files", def.id, i + 1));
+        }
+        if !matches!(ex.expect.as_str(), "none" | "low" | "medium" | "high") {
+            return Err(format!(
+                "{}: example {} expects {:?} (none, low, medium or high)",
+                def.id,
+                i + 1,
+                ex.expect
+            ));
+        }
     }
     if !def.detectable && def.not_detectable_because.is_none() {
         return Err(format!(
