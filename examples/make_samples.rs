@@ -524,16 +524,21 @@ fn content_401_bundle() -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn main() {
-    let root: PathBuf = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("samples"));
+/// Writes every sample bundle under `root`, each as a folder and as a zip.
+pub fn write_all(root: &Path) {
     let bundle = content_401_bundle();
     let folder = root.join("wsus2019-content-401");
     for (rel, data) in &bundle {
         write(&folder, rel, data);
     }
-    write(&root, "wsus2019-content-401.zip", &zip_bytes(&bundle));
-    println!("wrote {}", folder.display());
+    write(root, "wsus2019-content-401.zip", &zip_bytes(&bundle));
+}
+
+fn main() {
+    let root: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("samples"));
+    write_all(&root);
+    println!("wrote the samples under {}", root.display());
 }

@@ -126,7 +126,7 @@ pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) ->
     let paths: Vec<String> = bundle.files.iter().map(|f| f.path.clone()).collect();
     let (files, matches): (Vec<_>, Vec<_>) = results.into_iter().unzip();
     let findings = if options.diagnose {
-        let merged = BundleMatches::merge(matches, &engine.matcher);
+        let merged = BundleMatches::merge(matches);
         diagnosis::diagnose(&engine.catalog, &engine.matcher, &merged, &paths)
     } else {
         Vec::new()

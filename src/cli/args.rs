@@ -170,7 +170,7 @@ pub struct SignatureTestArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
-    #[arg(required = true, value_name = "CODE")]
+    #[arg(required = true, value_name = "CODE", allow_negative_numbers = true)]
     pub codes: Vec<String>,
     #[command(flatten)]
     pub common: CommonArgs,

@@ -7,8 +7,7 @@ use serde::Serialize;
 use std::fmt::Write;
 use wsus_triage::codes;
 use wsus_triage::grammars::{GrammarError, GrammarFile, GrammarFiles};
-use wsus_triage::intake::{Bundle, Limits};
-use wsus_triage::pipeline::{Engine, Options, run_opened};
+use wsus_triage::pipeline::Engine;
 use wsus_triage::signatures::{Catalog, SignatureDef};
 
 pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
@@ -139,52 +138,26 @@ fn show_human(s: &SignatureDef) -> String {
     out
 }
 
-/// Runs every example of every signature through the whole pipeline as a one-file bundle.
+/// Runs every example of every signature through the whole pipeline.
 pub fn test_examples(engine: &Engine) -> (String, usize) {
     let mut out = String::new();
-    let mut failures = 0;
-    let mut total = 0;
-    let options = Options {
-        diagnose: true,
-        ..Options::default()
-    };
-    for sig in &engine.catalog.signatures {
-        for (i, ex) in sig.examples.iter().enumerate() {
-            total += 1;
-            let name = ex.file.clone().unwrap_or_else(|| format!("example-{}.log", i + 1));
-            let bundle = Bundle::from_memory(
-                &format!("{}#{}", sig.id, i + 1),
-                vec![(name, ex.text.clone().into_bytes())],
-                &Limits::default(),
-            );
-            let report = run_opened(engine, bundle, &options);
-            let kind_ok = report.files.first().is_some_and(|f| f.kind == ex.kind);
-            let got = report
-                .findings
-                .iter()
-                .find(|f| f.signature == sig.id)
-                .map(|f| f.confidence.name())
-                .unwrap_or("none");
-            let ok = kind_ok && got == ex.expect;
-            if !ok {
-                failures += 1;
-                let kind = report.files.first().map(|f| f.kind.name()).unwrap_or("?");
-                let _ = writeln!(
-                    out,
-                    "FAIL {} example {} ({}): expected {}, got {got}; file read as {kind}",
-                    sig.id,
-                    i + 1,
-                    ex.name,
-                    ex.expect
-                );
-            }
-        }
+    let results = wsus_triage::signatures::examples::run_all(engine);
+    let failures = results.iter().filter(|r| !r.passed).count();
+    for r in results.iter().filter(|r| !r.passed) {
+        let _ = writeln!(
+            out,
+            "FAIL {} example {} ({}): {}",
+            r.signature,
+            r.index,
+            r.name,
+            r.failure.as_deref().unwrap_or("")
+        );
     }
     let _ = writeln!(
         out,
         "{} examples, {} passed, {failures} failed.",
-        total,
-        total - failures
+        results.len(),
+        results.len() - failures
     );
     (out, failures)
 }

@@ -8,7 +8,7 @@
 
 use crate::records::{Position, Timestamp};
 use crate::signatures::matcher::{BundleMatches, Hit, Matcher, RuleStats};
-use crate::signatures::{Catalog, Confidence, Requirement, Severity, SignatureDef};
+use crate::signatures::{Catalog, Confidence, Requirement, Severity, SignatureDef, TierDef};
 use serde::Serialize;
 
 /// Most evidence items cited per finding.
@@ -70,34 +70,23 @@ pub fn diagnose(catalog: &Catalog, matcher: &Matcher, matches: &BundleMatches, p
             let ei = sig.evidence.iter().position(|e| e.id == evidence_id)?;
             matches.get(matcher.rule_index(si, ei)?)
         };
-        let mut tiers: Vec<_> = sig.confidence.iter().collect();
+        let mut tiers: Vec<&TierDef> = sig.confidence.iter().collect();
         tiers.sort_by_key(|t| std::cmp::Reverse(t.level));
-        let Some(tier) = tiers
-            .into_iter()
-            .find(|t| t.require.iter().all(|r| satisfied(r, stats_of(r.evidence()))))
-        else {
+        let Some(tier) = tiers.into_iter().find(|t| tier_holds(t, &stats_of)) else {
             continue;
         };
         let primary = tier.require.first().and_then(|r| stats_of(r.evidence()));
         let involved: Vec<&RuleStats> = sig.evidence.iter().filter_map(|e| stats_of(&e.id)).collect();
-        let keyed: Vec<&RuleStats> = tier
-            .require
-            .iter()
-            .filter_map(|r| stats_of(r.evidence()))
-            .filter(|s| !s.keys.is_empty())
-            .collect();
-        let resolved = !keyed.is_empty() && keyed.iter().all(|s| s.recovered());
+        let recovery = recovery(sig, tier, &stats_of);
         let first_seen = involved.iter().filter_map(|s| s.first_time).min();
         let last_seen = involved.iter().filter_map(|s| s.last_time).max();
         let mut summary = fill_summary(sig, primary, &stats_of);
         let mut severity = sig.severity;
-        let mut resolved_after = None;
-        if resolved {
-            resolved_after = keyed.iter().filter_map(|s| s.last_time).max();
+        if let Some(until) = recovery {
             severity = Severity::Info;
             summary = format!(
-                "Recovered: this was failing until {}, and the same requests succeeded afterwards. {summary}",
-                resolved_after.map(|t| human_time(&t)).unwrap_or_default()
+                "Recovered: this was failing until {}, and succeeded afterwards. {summary}",
+                human_time(&until)
             );
         }
         findings.push(Finding {
@@ -112,10 +101,19 @@ pub fn diagnose(catalog: &Catalog, matcher: &Matcher, matches: &BundleMatches, p
             count: primary.map_or(0, |s| s.count),
             first_seen,
             last_seen,
-            resolved_after,
+            resolved_after: recovery,
             origin: sig.origin.clone(),
         });
     }
+    // An umbrella signature yields to the specific ones that explain the same failure.
+    let fired: Vec<String> = findings.iter().map(|f| f.signature.clone()).collect();
+    findings.retain(|f| {
+        catalog.get(&f.signature).is_none_or(|sig| {
+            !sig.suppressed_by
+                .iter()
+                .any(|s| fired.iter().any(|x| x.eq_ignore_ascii_case(s)))
+        })
+    });
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -125,15 +123,96 @@ pub fn diagnose(catalog: &Catalog, matcher: &Matcher, matches: &BundleMatches, p
     findings
 }
 
-fn satisfied(req: &Requirement, stats: Option<&RuleStats>) -> bool {
+fn tier_holds<'a>(tier: &TierDef, stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>) -> bool {
+    if !tier
+        .require
+        .iter()
+        .all(|r| satisfied(r, stats_of(r.evidence()), stats_of))
+    {
+        return false;
+    }
+    if tier.absent.iter().any(|a| stats_of(a).is_some()) {
+        return false;
+    }
+    if let Some(window) = tier.within_seconds {
+        // The required evidence must come close in time: their [first, last] spans, widened by the
+        // window, must all overlap. Untimed evidence (configuration) does not constrain.
+        let spans: Vec<(i64, i64)> = tier
+            .require
+            .iter()
+            .filter_map(|r| stats_of(r.evidence()))
+            .filter_map(|s| Some((s.first_time?.epoch_millis(), s.last_time?.epoch_millis())))
+            .collect();
+        let latest_start = spans.iter().map(|s| s.0).max();
+        let earliest_end = spans.iter().map(|s| s.1).min();
+        if let (Some(a), Some(b)) = (latest_start, earliest_end)
+            && a - b > window * 1000
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// When the condition recovered: every keyed evidence saw its keys succeed later, and every
+/// evidence with `resolved_by` was followed by its resolving evidence. `None` while failing.
+fn recovery<'a>(
+    sig: &SignatureDef,
+    tier: &TierDef,
+    stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>,
+) -> Option<Timestamp> {
+    let mut judged = false;
+    let mut until: Option<Timestamp> = None;
+    for req in &tier.require {
+        let Some(s) = stats_of(req.evidence()) else { continue };
+        let def = sig.evidence.iter().find(|e| e.id == req.evidence());
+        if let Some(resolver) = def.and_then(|d| d.resolved_by.as_deref()) {
+            judged = true;
+            let later = stats_of(resolver)
+                .and_then(|r| r.last_time)
+                .zip(s.last_time)
+                .is_some_and(|(ok, bad)| ok > bad);
+            if !later {
+                return None;
+            }
+        } else if !s.keys.is_empty() {
+            judged = true;
+            if !s.recovered() {
+                return None;
+            }
+        } else {
+            continue;
+        }
+        until = until.max(s.last_time);
+    }
+    if judged { until } else { None }
+}
+
+fn satisfied<'a>(
+    req: &Requirement,
+    stats: Option<&RuleStats>,
+    stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>,
+) -> bool {
     let Some(s) = stats else { return false };
     match req {
         Requirement::Id(_) => s.count > 0,
         Requirement::Threshold {
             min_count,
             min_distinct,
+            min_distinct_per_value,
+            values_differ_from,
             ..
-        } => s.count >= min_count.unwrap_or(1) && s.distinct.len() as u64 >= min_distinct.unwrap_or(0),
+        } => {
+            s.count >= min_count.unwrap_or(1)
+                && s.distinct.len() as u64 >= min_distinct.unwrap_or(0)
+                && min_distinct_per_value.is_none_or(|n| s.values.values().any(|with| with.len() as u64 >= n))
+                && values_differ_from.as_deref().is_none_or(|other| match stats_of(other) {
+                    Some(o) if !o.values.is_empty() && !s.values.is_empty() => {
+                        s.values.keys().all(|v| !o.values.contains_key(v))
+                    }
+                    _ => false,
+                })
+        }
     }
 }
 
@@ -152,8 +231,13 @@ fn fill_summary<'a>(
     stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>,
 ) -> String {
     let mut out = sig.summary.trim().to_string();
-    let figures = |s: Option<&RuleStats>| -> [(String, String); 4] {
+    let figures = |s: Option<&RuleStats>| -> [(String, String); 5] {
         [
+            (
+                "values".into(),
+                s.map(|s| s.values.keys().take(10).cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default(),
+            ),
             ("count".into(), s.map_or(0, |s| s.count).to_string()),
             ("distinct".into(), s.map_or(0, |s| s.distinct.len()).to_string()),
             (

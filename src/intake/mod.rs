@@ -324,3 +324,35 @@ impl<'l> Walker<'l> {
 pub(crate) fn arc_bytes(v: Vec<u8>) -> Bytes {
     Bytes::Owned(Arc::new(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zip_of(name: &str, data: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(name, ::zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_archive_identical_to_one_it_sits_in_is_not_opened_again() {
+        // A true zip quine is hard to build; what intake checks is content identity with an
+        // ancestor, so present the same bytes as their own ancestor.
+        let limits = Limits::default();
+        let inner = zip_of("WindowsUpdate.log", b"x");
+        let mut walker = Walker::new(&limits);
+        walker.member_in_memory(
+            "self.zip".into(),
+            Bytes::from_vec(inner.clone()),
+            1,
+            &[ArchiveIdentity::of(&inner)],
+            Vec::new(),
+        );
+        let bundle = walker.finish("b".into());
+        assert_eq!(bundle.files.len(), 1, "the members were not listed again");
+        assert!(bundle.files[0].problems[0].message.contains("contains itself"));
+    }
+}

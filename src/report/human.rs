@@ -46,7 +46,7 @@ impl SourceCode for CitedLine {
 #[derive(Debug)]
 struct Citation {
     heading: String,
-    source: CitedLine,
+    source: Option<CitedLine>,
     labels: Vec<LabeledSpan>,
 }
 
@@ -61,10 +61,12 @@ impl Diagnostic for Citation {
         Some(miette::Severity::Advice)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.clone().into_iter()))
+        self.source
+            .as_ref()
+            .map(|_| Box::new(self.labels.clone().into_iter()) as Box<dyn Iterator<Item = LabeledSpan>>)
     }
 }
 
@@ -104,16 +106,20 @@ impl Diagnostic for FindingReport {
 }
 
 fn citation(e: &Evidence) -> Citation {
+    // A line is shown as a snippet whose header names file and line; a record or key has no line
+    // numbers to show, so the heading carries the place and the text.
     let place = match (e.line, e.record, &e.key) {
-        (Some(l), _, _) => format!("{} line {l}", e.file),
-        (_, Some(r), _) => format!("{} record {r}", e.file),
-        (_, _, Some(k)) => format!("{} key {k}", e.file),
-        _ => e.file.clone(),
+        (Some(_), _, _) => String::new(),
+        (_, Some(r), _) => format!(": {} record {r}", e.file),
+        (_, _, Some(k)) => format!(": {} key {k}", e.file),
+        _ => format!(": {}", e.file),
     };
-    let when = e
-        .timestamp
-        .map(|t| format!(" at {}", human_time(&t)))
-        .unwrap_or_default();
+    let when = e.timestamp.map(|t| format!(", {}", human_time(&t))).unwrap_or_default();
+    let text = if e.line.is_some() {
+        String::new()
+    } else {
+        format!("\n{}", e.text)
+    };
     let labels = if e.spans.is_empty() {
         vec![LabeledSpan::new_with_span(
             None,
@@ -127,12 +133,12 @@ fn citation(e: &Evidence) -> Citation {
             .collect()
     };
     Citation {
-        heading: format!("evidence: {place}{when}"),
-        source: CitedLine {
+        heading: format!("evidence{place}{when}{text}"),
+        source: e.line.map(|line| CitedLine {
             name: e.file.clone(),
-            line: e.line.unwrap_or(1),
+            line,
             text: e.text.clone(),
-        },
+        }),
         labels,
     }
 }

@@ -28,6 +28,38 @@ pub struct Rule {
     pub kinds: Vec<FileKind>,
     predicates: Vec<(String, Predicate)>,
     correlate: Option<Correlate>,
+    capture: Option<Capture>,
+    /// Index of the rule's literal group in its kind's prefilter, when it has one.
+    literals: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Capture {
+    field: String,
+    regex: Option<regex::Regex>,
+    lowercase: bool,
+}
+
+/// Cheap predicates first: equality before substring before regex.
+fn cost(p: &Predicate) -> u8 {
+    match p {
+        Predicate::Equals(_) | Predicate::Any(_) | Predicate::Present(_) | Predicate::Range { .. } => 0,
+        Predicate::Contains(_) => 1,
+        Predicate::Codes(_) => 2,
+        Predicate::Regex(_) | Predicate::NotRegex(_) | Predicate::All(_) => 3,
+    }
+}
+
+/// Per file kind: the rules that apply and a prefilter over their literals.
+#[derive(Debug, Default)]
+struct KindRules {
+    rules: Vec<usize>,
+    /// Rules with no literal: always tested.
+    unfiltered: Vec<usize>,
+    /// Aho-Corasick over every literal; pattern i belongs to `owners[i]`.
+    prefilter: Option<aho_corasick::AhoCorasick>,
+    owners: Vec<usize>,
+    patterns: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -42,7 +74,7 @@ struct Correlate {
 #[derive(Debug, Default)]
 pub struct Matcher {
     pub rules: Vec<Rule>,
-    by_kind: HashMap<FileKind, Vec<usize>>,
+    by_kind: HashMap<FileKind, KindRules>,
 }
 
 impl Matcher {
@@ -59,24 +91,67 @@ impl Matcher {
                         .filter_map(|(f, p)| p.compile().ok().map(|p| (f.clone(), p)))
                         .collect::<Vec<_>>()
                 };
+                let mut predicates = compile(&ev.predicates);
+                predicates.sort_by_key(|(_, p)| cost(p));
+                let mut literals: Vec<String> = ev.literal.iter().map(|l| l.to_ascii_lowercase()).collect();
+                if literals.is_empty() {
+                    // A `contains` predicate's needle must be in the text, so it is a literal too.
+                    literals.extend(predicates.iter().find_map(|(_, p)| match p {
+                        Predicate::Contains(n) if !n.is_empty() => Some(n.clone()),
+                        _ => None,
+                    }));
+                }
                 rules.push(Rule {
                     signature: si,
                     evidence: ei,
                     kinds: ev.kinds.clone(),
-                    predicates: compile(&ev.predicates),
+                    predicates,
                     correlate: ev.correlate.as_ref().map(|c: &CorrelateDef| Correlate {
                         key: c.key.clone(),
                         cleared_by: compile(&c.cleared_by),
                         window_ms: c.within_seconds.saturating_mul(1000),
                         distinct: c.distinct.clone(),
                     }),
+                    capture: ev.capture.as_ref().map(|c| Capture {
+                        field: c.field.clone(),
+                        regex: c.regex.as_deref().and_then(|r| regex::Regex::new(r).ok()),
+                        lowercase: c.lowercase,
+                    }),
+                    literals,
                 });
             }
         }
-        let mut by_kind: HashMap<FileKind, Vec<usize>> = HashMap::new();
+        let mut by_kind: HashMap<FileKind, KindRules> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             for k in &r.kinds {
-                by_kind.entry(*k).or_default().push(i);
+                let entry = by_kind.entry(*k).or_default();
+                entry.rules.push(i);
+                // A rule that clears hits must see every record (the clearing ones have no literal).
+                let clears = r.correlate.as_ref().is_some_and(|c| !c.cleared_by.is_empty());
+                if r.literals.is_empty() || clears {
+                    entry.unfiltered.push(i);
+                } else {
+                    for l in &r.literals {
+                        entry.owners.push(i);
+                        entry.patterns.push(l.clone());
+                    }
+                }
+            }
+        }
+        for entry in by_kind.values_mut() {
+            if entry.patterns.is_empty() {
+                continue;
+            }
+            entry.prefilter = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&entry.patterns)
+                .ok();
+            if entry.prefilter.is_none() {
+                // Unreachable with plain literals; if it happens, test those rules on every record.
+                let owners = std::mem::take(&mut entry.owners);
+                entry.unfiltered.extend(owners);
+                entry.unfiltered.sort();
+                entry.unfiltered.dedup();
             }
         }
         Matcher { rules, by_kind }
@@ -90,13 +165,14 @@ impl Matcher {
     }
 
     pub fn file_state(&self, file: u32, kind: FileKind) -> FileMatchState<'_> {
-        let rules = self.by_kind.get(&kind).cloned().unwrap_or_default();
         FileMatchState {
             matcher: self,
             file,
-            rules,
+            kind_rules: self.by_kind.get(&kind),
+            candidates: Vec::new(),
             live: HashMap::new(),
             stats: BTreeMap::new(),
+            first_time: None,
         }
     }
 }
@@ -114,6 +190,10 @@ pub struct Hit {
     pub spans: Vec<(usize, usize, String)>,
     /// Hash of the correlation key (0 without one): citations prefer different keys.
     pub group: u64,
+    /// The value of the correlation's distinct field (a client address).
+    pub distinct: Option<String>,
+    /// The evidence's captured value.
+    pub captured: Option<String>,
 }
 
 impl Hit {
@@ -144,6 +224,8 @@ pub struct RuleStats {
     pub first_time: Option<Timestamp>,
     pub last_time: Option<Timestamp>,
     pub keys: HashMap<Key, KeySummary>,
+    /// Captured values, each with the distinct-field values seen with it.
+    pub values: BTreeMap<String, BTreeSet<String>>,
     /// Hits still waiting for a clearing record at the end of a file (resolved at merge).
     tail_pending: Vec<(Key, Hit)>,
     /// First clearing record of each key in each file (for cross-file clearing).
@@ -152,12 +234,22 @@ pub struct RuleStats {
 }
 
 impl RuleStats {
-    fn add(&mut self, hit: Hit, distinct: Option<String>, key: Option<&Key>) {
+    fn add(&mut self, hit: Hit, key: Option<&Key>) {
         self.count += 1;
-        if let Some(d) = distinct
+        if let Some(d) = &hit.distinct
             && self.distinct.len() < MAX_DISTINCT
         {
-            self.distinct.insert(d);
+            self.distinct.insert(d.clone());
+        }
+        if let Some(v) = &hit.captured
+            && (self.values.len() < MAX_DISTINCT || self.values.contains_key(v))
+        {
+            let with = self.values.entry(v.clone()).or_default();
+            if let Some(d) = &hit.distinct
+                && with.len() < MAX_DISTINCT
+            {
+                with.insert(d.clone());
+            }
         }
         if let Some(t) = hit.time {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
@@ -180,6 +272,12 @@ impl RuleStats {
             }
             self.distinct.insert(d);
         }
+        for (v, with) in other.values {
+            if self.values.len() >= MAX_DISTINCT && !self.values.contains_key(&v) {
+                continue;
+            }
+            self.values.entry(v).or_default().extend(with);
+        }
         for h in other.earliest {
             keep(&mut self.earliest, h, false);
         }
@@ -200,7 +298,7 @@ impl RuleStats {
 
     /// Clears or confirms the hits left pending at file ends, using the other files' first
     /// clearing records of the same key.
-    fn settle(&mut self, distinct_of: &dyn Fn(&Hit) -> Option<String>) {
+    fn settle(&mut self) {
         let mut successes: HashMap<Key, Vec<i64>> = HashMap::new();
         for (k, t) in std::mem::take(&mut self.first_success) {
             successes.entry(k).or_default().push(t);
@@ -217,8 +315,7 @@ impl RuleStats {
             if cleared {
                 self.cleared += 1;
             } else {
-                let d = distinct_of(&hit);
-                self.add(hit, d, Some(&key));
+                self.add(hit, Some(&key));
             }
         }
     }
@@ -282,7 +379,7 @@ fn max_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 
 #[derive(Debug, Default)]
 struct KeyLive {
-    pending: VecDeque<(Hit, Option<String>)>,
+    pending: VecDeque<Hit>,
     last_success: Option<i64>,
     first_success: Option<i64>,
 }
@@ -291,9 +388,13 @@ struct KeyLive {
 pub struct FileMatchState<'m> {
     matcher: &'m Matcher,
     file: u32,
-    rules: Vec<usize>,
+    kind_rules: Option<&'m KindRules>,
+    /// Scratch list of the rules to test on the current record.
+    candidates: Vec<usize>,
     live: HashMap<(usize, Key), KeyLive>,
     stats: BTreeMap<usize, RuleStats>,
+    /// Time of the first timestamped record of the file.
+    first_time: Option<i64>,
 }
 
 /// The value of a field of a record; `text` is the whole record text.
@@ -360,80 +461,132 @@ fn cited(record: &Record<'_>, preds: &[(String, Predicate)]) -> (Position, Strin
 
 impl RecordSink for FileMatchState<'_> {
     fn record(&mut self, record: &Record<'_>) {
-        for &ri in &self.rules {
-            let rule = &self.matcher.rules[ri];
-            let failed = all_hold(&rule.predicates, record);
-            let corr = rule.correlate.as_ref();
-            let clears = corr.is_some_and(|c| !c.cleared_by.is_empty() && all_hold(&c.cleared_by, record));
-            if !failed && !clears {
-                continue;
+        if self.first_time.is_none() {
+            self.first_time = record.time.map(|t| t.epoch_millis());
+        }
+        let Some(kr) = self.kind_rules else { return };
+        // The prefilter: rules with literals are tested only when one of them is in the text.
+        self.candidates.clear();
+        self.candidates.extend_from_slice(&kr.unfiltered);
+        if let Some(ac) = &kr.prefilter {
+            let seen = |hay: &str, candidates: &mut Vec<usize>| {
+                for m in ac.find_overlapping_iter(hay) {
+                    let owner = kr.owners[m.pattern().as_usize()];
+                    if !candidates.contains(&owner) {
+                        candidates.push(owner);
+                    }
+                }
+            };
+            seen(&record.text, &mut self.candidates);
+            for l in &record.continuation {
+                seen(l, &mut self.candidates);
             }
-            let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
-                window_ms: corr.map_or(0, |c| c.window_ms),
-                ..RuleStats::default()
-            });
-            let distinct = corr
-                .and_then(|c| c.distinct.as_deref())
-                .and_then(|d| record.field(d))
-                .map(str::to_string);
-            let key: Option<Key> = corr.filter(|c| !c.key.is_empty()).map(|c| {
-                c.key
-                    .iter()
-                    .map(|k| record.field(k).unwrap_or("").to_ascii_lowercase())
-                    .collect()
-            });
-            let now = record.time.map(|t| t.epoch_millis());
-            let window = corr.map_or(0, |c| c.window_ms);
-            let waits = corr.is_some_and(|c| !c.cleared_by.is_empty()) && now.is_some() && key.is_some();
+        }
+        let candidates = std::mem::take(&mut self.candidates);
+        for &ri in &candidates {
+            self.test_rule(ri, record);
+        }
+        self.candidates = candidates;
+    }
+}
 
-            if failed {
-                let (position, text, spans) = cited(record, &rule.predicates);
-                let group = key.as_ref().map_or(0, |k| {
-                    use std::hash::{Hash, Hasher};
-                    let mut h = std::collections::hash_map::DefaultHasher::new();
-                    k.hash(&mut h);
-                    h.finish() | 1
-                });
-                let hit = Hit {
-                    file: self.file,
-                    position,
-                    time: record.time,
-                    text,
-                    spans,
-                    group,
-                };
-                if waits {
-                    let (Some(key), Some(now)) = (key.clone(), now) else {
-                        continue;
-                    };
+/// The value an evidence captures from a record.
+fn capture(c: &Capture, record: &Record<'_>) -> Option<String> {
+    let v = value(record, &c.field)?;
+    let v = match &c.regex {
+        Some(re) => {
+            let caps = re.captures(&v)?;
+            caps.get(1).or_else(|| caps.get(0))?.as_str().to_string()
+        }
+        None => v.into_owned(),
+    };
+    Some(if c.lowercase { v.to_lowercase() } else { v })
+}
+
+fn key_hash(key: &Key) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish() | 1
+}
+
+impl FileMatchState<'_> {
+    fn test_rule(&mut self, ri: usize, record: &Record<'_>) {
+        let rule = &self.matcher.rules[ri];
+        let failed = all_hold(&rule.predicates, record);
+        let corr = rule.correlate.as_ref();
+        let clears = corr.is_some_and(|c| !c.cleared_by.is_empty() && all_hold(&c.cleared_by, record));
+        if !failed && !clears {
+            return;
+        }
+        let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
+            window_ms: corr.map_or(0, |c| c.window_ms),
+            ..RuleStats::default()
+        });
+        let key: Option<Key> = corr.filter(|c| !c.key.is_empty()).map(|c| {
+            c.key
+                .iter()
+                .map(|k| record.field(k).unwrap_or("").to_ascii_lowercase())
+                .collect()
+        });
+        let now = record.time.map(|t| t.epoch_millis());
+        let window = corr.map_or(0, |c| c.window_ms);
+
+        if failed {
+            let (position, text, spans) = cited(record, &rule.predicates);
+            let hit = Hit {
+                file: self.file,
+                position,
+                time: record.time,
+                text,
+                spans,
+                group: key.as_ref().map_or(0, key_hash),
+                distinct: corr
+                    .and_then(|c| c.distinct.as_deref())
+                    .and_then(|d| record.field(d))
+                    .map(str::to_string),
+                captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
+            };
+            let waits = corr.is_some_and(|c| !c.cleared_by.is_empty());
+            match (key, now) {
+                (Some(key), Some(now)) if waits => {
                     let live = self.live.entry((ri, key.clone())).or_default();
                     // Hits older than the window can no longer be cleared: they are genuine.
                     while live
                         .pending
                         .front()
-                        .is_some_and(|(h, _)| h.time.is_some_and(|t| now - t.epoch_millis() > window))
+                        .is_some_and(|h| h.time.is_some_and(|t| now - t.epoch_millis() > window))
                     {
-                        if let Some((h, d)) = live.pending.pop_front() {
-                            stats.add(h, d, Some(&key));
+                        if let Some(h) = live.pending.pop_front() {
+                            stats.add(h, Some(&key));
                         }
                     }
-                    live.pending.push_back((hit, distinct));
+                    live.pending.push_back(hit);
+                }
+                (key, _) => stats.add(hit, key.as_ref()),
+            }
+        } else if let (Some(key), Some(now)) = (key, now) {
+            // Successes matter only for keys that failed (to clear or to mark recovery), and,
+            // near the start of a file, for hits left pending at the end of the previous file.
+            // Tracking every successful request would cost memory per (client, URI) seen.
+            let file_start = self.first_time.unwrap_or(now);
+            let live_key = (ri, key);
+            if !self.live.contains_key(&live_key) && now - file_start > window {
+                return;
+            }
+            let live = self.live.entry(live_key.clone()).or_default();
+            live.last_success = Some(live.last_success.map_or(now, |l| l.max(now)));
+            live.first_success = Some(live.first_success.map_or(now, |f| f.min(now)));
+            let key = live_key.1;
+            while let Some(h) = live.pending.pop_front() {
+                let t = h.time.map_or(now, |t| t.epoch_millis());
+                if t <= now && now - t <= window {
+                    stats.cleared += 1;
                 } else {
-                    stats.add(hit, distinct, key.as_ref());
+                    stats.add(h, Some(&key));
                 }
-            } else if let (Some(key), Some(now)) = (key, now) {
-                let live = self.live.entry((ri, key.clone())).or_default();
-                live.last_success = Some(live.last_success.map_or(now, |l| l.max(now)));
-                live.first_success = Some(live.first_success.map_or(now, |f| f.min(now)));
-                while let Some((h, d)) = live.pending.pop_front() {
-                    let t = h.time.map_or(now, |t| t.epoch_millis());
-                    if t <= now && now - t <= window {
-                        stats.cleared += 1;
-                    } else {
-                        stats.add(h, d, Some(&key));
-                    }
-                }
-                let s = stats.keys.entry(key).or_default();
+            }
+            if let Some(s) = stats.keys.get_mut(&key) {
                 s.last_success = max_opt(s.last_success, Some(now));
             }
         }
@@ -451,7 +604,7 @@ impl FileMatchState<'_> {
             if let Some(t) = state.first_success {
                 stats.first_success.push((key.clone(), t));
             }
-            for (hit, _) in state.pending {
+            for hit in state.pending {
                 stats.tail_pending.push((key.clone(), hit));
             }
         }
@@ -473,38 +626,15 @@ pub struct BundleMatches {
 
 impl BundleMatches {
     /// Merges per-file matches in file order and settles hits left pending at file ends.
-    /// `distinct_values` gives, for a pending hit, the value of its rule's distinct field.
-    pub fn merge(files: Vec<FileMatches>, matcher: &Matcher) -> BundleMatches {
+    pub fn merge(files: Vec<FileMatches>) -> BundleMatches {
         let mut stats: BTreeMap<usize, RuleStats> = BTreeMap::new();
         for f in files {
             for (ri, s) in f.stats {
                 stats.entry(ri).or_default().merge(s);
             }
         }
-        for (ri, s) in stats.iter_mut() {
-            let distinct_field = matcher.rules[*ri].correlate.as_ref().and_then(|c| c.distinct.clone());
-            let key_fields = matcher.rules[*ri]
-                .correlate
-                .as_ref()
-                .map(|c| c.key.clone())
-                .unwrap_or_default();
-            // A pending hit's distinct value is one of its key fields when the distinct field is part
-            // of the key (c-ip); otherwise it is not known at merge time.
-            let pos = distinct_field
-                .as_ref()
-                .and_then(|d| key_fields.iter().position(|k| k.eq_ignore_ascii_case(d)));
-            let pending_keys: HashMap<(u32, Position), Key> = s
-                .tail_pending
-                .iter()
-                .map(|(k, h)| ((h.file, h.position.clone()), k.clone()))
-                .collect();
-            s.settle(&|h: &Hit| {
-                pos.and_then(|p| {
-                    pending_keys
-                        .get(&(h.file, h.position.clone()))
-                        .and_then(|k| k.get(p).cloned())
-                })
-            });
+        for s in stats.values_mut() {
+            s.settle();
         }
         BundleMatches { stats }
     }

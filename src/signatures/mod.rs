@@ -6,6 +6,7 @@
 //! the finding (summary with figures from the evidence, remediation, references) and examples that
 //! `signatures test` runs.
 
+pub mod examples;
 pub mod matcher;
 pub mod predicate;
 
@@ -77,6 +78,9 @@ pub struct SignatureDef {
     /// Why a documentation entry cannot be detected.
     #[serde(default)]
     pub not_detectable_because: Option<String>,
+    /// Signatures that, when they fire, make this one redundant (an umbrella yields to the specific).
+    #[serde(default)]
+    pub suppressed_by: Vec<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceDef>,
     #[serde(default)]
@@ -104,6 +108,31 @@ pub struct EvidenceDef {
     pub predicates: BTreeMap<String, PredicateDef>,
     #[serde(default)]
     pub correlate: Option<CorrelateDef>,
+    /// Literals of which at least one must appear in the record's text (ASCII case-insensitive): a
+    /// prefilter that lets the matcher skip the evidence for most records. Optional; `contains`
+    /// predicates are used as literals automatically.
+    #[serde(default)]
+    pub literal: Vec<String>,
+    /// A value to keep from each hit (a port, a GUID, a host name), with the distinct field values
+    /// seen with it; tiers compare such values.
+    #[serde(default)]
+    pub capture: Option<CaptureDef>,
+    /// Another evidence of the same signature whose later occurrence means this one recovered
+    /// (a sync failure followed by "Synchronization completed successfully").
+    #[serde(default)]
+    pub resolved_by: Option<String>,
+}
+
+/// What to keep from a hit: `field` (or the record text), optionally cut by a regex's first group.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureDef {
+    pub field: String,
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// Lower-case the captured value (host names, GUIDs).
+    #[serde(default)]
+    pub lowercase: bool,
 }
 
 /// Correlation of hits by a key: noise that clears a hit, distinct values to count.
@@ -135,6 +164,12 @@ fn default_window() -> i64 {
 pub struct TierDef {
     pub level: Confidence,
     pub require: Vec<Requirement>,
+    /// Evidence that must NOT be present for this tier.
+    #[serde(default)]
+    pub absent: Vec<String>,
+    /// The required evidence must occur within this many seconds of each other.
+    #[serde(default)]
+    pub within_seconds: Option<i64>,
 }
 
 /// An evidence id, or an evidence id with thresholds.
@@ -148,6 +183,14 @@ pub enum Requirement {
         min_count: Option<u64>,
         #[serde(default)]
         min_distinct: Option<u64>,
+        /// Some captured value was seen with at least this many distinct values of the
+        /// correlation's `distinct` field (one SusClientId on two computers).
+        #[serde(default)]
+        min_distinct_per_value: Option<u64>,
+        /// The captured values share nothing with those of this other evidence (a client's WUServer
+        /// port versus the site's binding ports).
+        #[serde(default)]
+        values_differ_from: Option<String>,
     },
 }
 
@@ -164,16 +207,63 @@ impl Requirement {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExampleDef {
-    /// `positive` or `negative`, for the reader.
+    /// What the example shows, for the reader.
     #[serde(default)]
     pub name: String,
-    pub kind: FileKind,
-    /// File name to give the snippet.
+    /// A one-file example: the kind the file must be read as, its name and text.
+    #[serde(default)]
+    pub kind: Option<FileKind>,
     #[serde(default)]
     pub file: Option<String>,
-    pub text: String,
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A bundle-level example: several files (server and client artifacts together).
+    #[serde(default)]
+    pub files: Vec<ExampleFile>,
     /// The confidence expected, or `none` when the signature must not fire.
     pub expect: String,
+    /// The severity expected when it fires (e.g. `info` for a condition that recovered).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+}
+
+/// One file of a bundle-level example.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleFile {
+    /// Path inside the example bundle.
+    pub name: String,
+    /// The kind the file must be read as.
+    #[serde(default)]
+    pub kind: Option<FileKind>,
+    pub text: String,
+    /// `utf-16le` to store the text as UTF-16LE with a BOM, as regedit and some Windows tools do.
+    #[serde(default)]
+    pub encoding: Option<String>,
+}
+
+impl ExampleDef {
+    /// The files of the example, one-file examples included.
+    pub fn all_files(&self) -> Vec<ExampleFile> {
+        let mut files = self.files.clone();
+        if let Some(text) = &self.text {
+            files.insert(
+                0,
+                ExampleFile {
+                    name: self.file.clone().unwrap_or_else(|| "example.log".into()),
+                    kind: self.kind,
+                    text: text.clone(),
+                    encoding: None,
+                },
+            );
+        }
+        files
+    }
+
+    /// True when the signature is expected to fire.
+    pub fn positive(&self) -> bool {
+        self.expect != "none"
+    }
 }
 
 /// All signatures of a run, sorted by id.
@@ -233,6 +323,19 @@ fn validate(def: &SignatureDef) -> Result<(), String> {
             "{}: a detectable signature needs evidence and confidence tiers",
             def.id
         ));
+    }
+    for (i, ex) in def.examples.iter().enumerate() {
+        if ex.all_files().is_empty() {
+            return Err(format!("{}: example {} has neither text nor files", def.id, i + 1));
+        }
+        if !matches!(ex.expect.as_str(), "none" | "low" | "medium" | "high") {
+            return Err(format!(
+                "{}: example {} expects {:?} (none, low, medium or high)",
+                def.id,
+                i + 1,
+                ex.expect
+            ));
+        }
     }
     if !def.detectable && def.not_detectable_because.is_none() {
         return Err(format!(

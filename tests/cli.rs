@@ -1,0 +1,295 @@
+//! The command line as other programs see it: exit codes, the JSON contract, the human renderers.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wsus-triage"));
+    c.env("NO_COLOR", "1").env("COLUMNS", "120");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+}
+
+const FIELDS: &str = "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status time-taken\r\n";
+
+/// A healthy server's day: NTLM handshakes on the console API, ranged BITS downloads, scans.
+fn healthy_bundle(dir: &Path) -> PathBuf {
+    let mut log = String::from(FIELDS);
+    for i in 0..300 {
+        let t = format!("2024-11-20 {:02}:{:02}:{:02}", 8 + i / 60, i % 60, i % 50);
+        let c = format!("10.1.4.{}", 20 + i % 30);
+        log.push_str(&format!(
+            "{t} 10.1.0.20 POST /ApiRemoting30/WebService.asmx - 8530 - 10.1.0.5 Mozilla/4.0 401 2 5 1\r\n"
+        ));
+        log.push_str(&format!(
+            "{t} 10.1.0.20 POST /ApiRemoting30/WebService.asmx - 8530 CONTOSO\\admin 10.1.0.5 Mozilla/4.0 200 0 0 9\r\n"
+        ));
+        log.push_str(&format!("{t} 10.1.0.20 GET /Content/3C/0D6E5A1F2B3C4D5E6F708192A3B4C5D6E7F8093C.cab - 8530 - {c} Microsoft+BITS/7.8 401 2 5 1\r\n"));
+        log.push_str(&format!("{t} 10.1.0.20 GET /Content/3C/0D6E5A1F2B3C4D5E6F708192A3B4C5D6E7F8093C.cab - 8530 CONTOSO\\PC$ {c} Microsoft+BITS/7.8 206 0 0 40\r\n"));
+        log.push_str(&format!(
+            "{t} 10.1.0.20 POST /ClientWebService/client.asmx - 8530 - {c} Windows-Update-Agent 200 0 0 120\r\n"
+        ));
+    }
+    let p = dir.join("healthy");
+    std::fs::create_dir_all(p.join("W3SVC1")).unwrap();
+    std::fs::write(p.join("W3SVC1/u_ex241120.log"), log).unwrap();
+    p
+}
+
+#[test]
+fn analyze_json_follows_the_contract_and_exits_1_on_an_error_finding() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        sample("wsus2019-content-401").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "wsus-triage/v1");
+    assert_eq!(doc["tool"]["name"], "wsus-triage");
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let b = &doc["bundles"][0];
+    assert!(b["bundle"].as_str().unwrap().ends_with("wsus2019-content-401"));
+    for f in b["files"].as_array().unwrap() {
+        for key in ["path", "kind", "encoding", "bytes", "records", "problems"] {
+            assert!(f.get(key).is_some(), "file entry without {key}: {f}");
+        }
+        assert!(!f["path"].as_str().unwrap().contains('\\'));
+    }
+    let finding = &b["findings"][0];
+    assert_eq!(finding["signature"], "WSUS-CONTENT-VROOT-AUTH");
+    assert_eq!(finding["severity"], "error");
+    for key in [
+        "title",
+        "confidence",
+        "summary",
+        "remediation",
+        "references",
+        "evidence",
+    ] {
+        assert!(finding.get(key).is_some(), "finding without {key}");
+    }
+    for e in finding["evidence"].as_array().unwrap() {
+        assert!(
+            e["line"].is_u64() || e["record"].is_u64() || e["key"].is_string(),
+            "{e}"
+        );
+        for key in ["file", "line", "record", "key", "timestamp", "text"] {
+            assert!(e.get(key).is_some(), "evidence without {key}: {e}");
+        }
+        assert!(e["timestamp"].as_str().unwrap().ends_with('Z'));
+    }
+}
+
+#[test]
+fn a_healthy_noisy_bundle_exits_0_with_no_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        healthy_bundle(dir.path()).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["bundles"][0]["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(doc["bundles"][0]["files"][0]["records"], 1500);
+}
+
+#[test]
+fn nothing_readable_exits_2_and_says_why() {
+    let out = run(&["analyze", "--format", "json", "/nonexistent/bundle.zip"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open bundle /nonexistent/bundle.zip"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["analyze"]).status.code(), Some(2));
+    assert_eq!(
+        run(&[
+            "analyze",
+            "--tz",
+            "Mars/Olympus",
+            sample("wsus2019-content-401").to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&[
+            "analyze",
+            "--threads",
+            "0",
+            sample("wsus2019-content-401").to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn one_unreadable_bundle_does_not_stop_the_others() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "/nonexistent.zip",
+        sample("wsus2019-content-401.zip").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["bundles"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn min_severity_filters_findings_in_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--min-severity",
+        "error",
+        healthy_bundle(dir.path()).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn human_analyze_output_shows_the_cited_line_at_its_number() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "human",
+        "--color",
+        "never",
+        sample("wsus2019-content-401").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!(
+        "analyze_human_content_401",
+        text.replace(env!("CARGO_MANIFEST_DIR"), "<repo>")
+    );
+}
+
+#[test]
+fn human_inventory_lists_every_file() {
+    let out = run(&[
+        "inventory",
+        "--format",
+        "human",
+        sample("wsus2019-content-401").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!(
+        "inventory_human_content_401",
+        text.replace(env!("CARGO_MANIFEST_DIR"), "<repo>")
+    );
+}
+
+#[test]
+fn markdown_output_cites_evidence_in_code_blocks() {
+    let out = run(&[
+        "analyze",
+        "--format",
+        "markdown",
+        sample("wsus2019-content-401").to_str().unwrap(),
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("## WSUS-CONTENT-VROOT-AUTH"));
+    assert!(text.contains("```\n2024-11-20 "));
+}
+
+#[test]
+fn output_file_option_writes_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("report.json");
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--output",
+        target.to_str().unwrap(),
+        sample("wsus2019-content-401.zip").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(target).unwrap()).unwrap();
+    assert_eq!(doc["bundles"][0]["findings"][0]["signature"], "WSUS-CONTENT-VROOT-AUTH");
+}
+
+#[test]
+fn grammars_dir_overrides_an_embedded_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let sig_dir = dir.path().join("signatures");
+    std::fs::create_dir_all(&sig_dir).unwrap();
+    let embedded = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("grammars/signatures/WSUS-CONTENT-VROOT-AUTH.toml"),
+    )
+    .unwrap();
+    let mut f = std::fs::File::create(sig_dir.join("WSUS-CONTENT-VROOT-AUTH.toml")).unwrap();
+    f.write_all(
+        embedded
+            .replace("severity = \"error\"", "severity = \"warning\"")
+            .as_bytes(),
+    )
+    .unwrap();
+    let out = run(&[
+        "analyze",
+        "--format",
+        "json",
+        "--grammars",
+        dir.path().to_str().unwrap(),
+        sample("wsus2019-content-401").to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["bundles"][0]["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn a_broken_grammar_file_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("signatures")).unwrap();
+    std::fs::write(dir.path().join("signatures/BAD.toml"), "id = \"BAD\"\ntitle = 3\n").unwrap();
+    let out = run(&["signatures", "list", "--grammars", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("BAD.toml"), "{err}");
+}
+
+#[test]
+fn signatures_list_show_and_test() {
+    let out = run(&["signatures", "list", "--format", "human"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("WSUS-CONTENT-VROOT-AUTH"));
+    let out = run(&["signatures", "show", "wsus-content-vroot-auth", "--format", "json"]);
+    let sig: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sig["id"], "WSUS-CONTENT-VROOT-AUTH");
+    let out = run(&["signatures", "test"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(run(&["signatures", "show", "NOPE"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_normalizes_every_spelling() {
+    for spelling in ["0x8024401B", "8024401b", "-2145107941", "2149859355"] {
+        let out = run(&["explain", spelling]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("0x8024401B"),
+            "{spelling}"
+        );
+    }
+}
