@@ -86,8 +86,27 @@ fn analyze_json_follows_the_contract_and_exits_1_on_an_error_finding() {
         for key in ["file", "line", "record", "key", "timestamp", "text"] {
             assert!(e.get(key).is_some(), "evidence without {key}: {e}");
         }
-        assert!(e["timestamp"].as_str().unwrap().ends_with('Z'));
+        // Log lines carry their UTC time; configuration facts have none.
+        assert!(
+            e["timestamp"].is_null() || e["timestamp"].as_str().unwrap().ends_with('Z'),
+            "{e}"
+        );
     }
+    let files: Vec<&str> = finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.ends_with("applicationHost.config")),
+        "the configuration cause is cited: {files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("u_ex241120.log")),
+        "the symptom is cited: {files:?}"
+    );
+    assert_eq!(finding["confidence"], "high");
 }
 
 #[test]

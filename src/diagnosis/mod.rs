@@ -80,7 +80,7 @@ pub fn diagnose(catalog: &Catalog, matcher: &Matcher, matches: &BundleMatches, p
         let recovery = recovery(sig, tier, &stats_of);
         let first_seen = involved.iter().filter_map(|s| s.first_time).min();
         let last_seen = involved.iter().filter_map(|s| s.last_time).max();
-        let mut summary = fill_summary(sig, primary, &stats_of);
+        let mut summary = fill_summary(sig, tier.summary.as_deref().unwrap_or(&sig.summary), primary, &stats_of);
         let mut severity = sig.severity;
         if let Some(until) = recovery {
             severity = Severity::Info;
@@ -227,10 +227,11 @@ pub fn human_time(t: &Timestamp) -> String {
 
 fn fill_summary<'a>(
     sig: &SignatureDef,
+    template: &str,
     primary: Option<&RuleStats>,
     stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>,
 ) -> String {
-    let mut out = sig.summary.trim().to_string();
+    let mut out = template.trim().to_string();
     let figures = |s: Option<&RuleStats>| -> [(String, String); 5] {
         [
             (

@@ -170,6 +170,10 @@ pub struct TierDef {
     /// The required evidence must occur within this many seconds of each other.
     #[serde(default)]
     pub within_seconds: Option<i64>,
+    /// A summary for this tier when it tells a different story than the signature's (e.g. the
+    /// configuration shows the cause but no log shows the symptom yet).
+    #[serde(default)]
+    pub summary: Option<String>,
 }
 
 /// An evidence id, or an evidence id with thresholds.
@@ -279,6 +283,9 @@ impl Catalog {
             let mut def: SignatureDef = GrammarError::parse_toml(file)?;
             def.summary = reflow(&def.summary);
             def.remediation = reflow(&def.remediation);
+            for tier in &mut def.confidence {
+                tier.summary = tier.summary.as_deref().map(reflow);
+            }
             validate(&def).map_err(|m| GrammarError::invalid(file, m, None))?;
             if let Some(pos) = signatures.iter().position(|s| s.id == def.id) {
                 signatures[pos] = def; // a later file (from --grammars) overrides
