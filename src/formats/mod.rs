@@ -19,6 +19,10 @@
 
 pub mod grammar;
 pub mod iis_w3c;
+pub mod reg_export;
+pub mod reg_query;
+pub mod regf;
+pub mod registry_hive;
 pub mod time;
 
 use crate::intake::decode::{self, TextEncoding};
@@ -141,6 +145,9 @@ impl<'a> TextView<'a> {
 pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
+        FileKind::RegExport => Some(reg_export::parse(input, sink)),
+        FileKind::RegQueryText => Some(reg_query::parse(input, sink)),
+        FileKind::RegistryHive => Some(registry_hive::parse(input, sink)),
         _ => None,
     }
 }
