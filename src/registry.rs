@@ -445,8 +445,14 @@ impl Registry {
         if !(rest.is_empty() || rest.starts_with('\\')) {
             return None;
         }
-        let set = self.current_control_set()?;
-        self.keys.get(&format!(r"hklm\system\{}{rest}", fold(&set)))
+        match self.current_control_set() {
+            Some(set) => self.keys.get(&format!(r"hklm\system\{}{rest}", fold(&set))),
+            // An export of one control set without `Select`: the lowest-numbered one that has it.
+            None => self.keys.iter().find_map(|(k, e)| {
+                let number = k.strip_prefix(r"hklm\system\controlset")?.strip_suffix(rest)?;
+                (number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit())).then_some(e)
+            }),
+        }
     }
 
     /// `ControlSet00N` as `HKLM\SYSTEM\Select` `Current` names it.
@@ -493,20 +499,10 @@ pub fn time_zone_of_file(
         FileKind::RegExport | FileKind::RegQueryText => {
             let mut registry = Registry::new();
             registry.load_file(kind, path, bytes, encoding);
-            registry.time_zone().or_else(|| any_control_set_zone(&registry))
+            registry.time_zone()
         }
         _ => None,
     }
-}
-
-/// An export of `ControlSet001` without `Select`: take the lowest-numbered control set that has
-/// the key.
-fn any_control_set_zone(registry: &Registry) -> Option<LocalZone> {
-    let key = registry.keys().find(|k| {
-        let lower = k.to_ascii_lowercase();
-        lower.starts_with(r"hklm\system\controlset") && lower.ends_with(r"\control\timezoneinformation")
-    })?;
-    zone_from(|name| registry.data(key, name).map(|(_, d)| d.clone())).map(LocalZone::Windows)
 }
 
 /// Builds the zone from the values of `TimeZoneInformation`. `Bias` is required; a zone whose
