@@ -505,6 +505,31 @@ pub fn time_zone_of_file(
     }
 }
 
+/// The bundle's time zone from its registry files, for the pipeline to call before it parses
+/// logs written in local time (and put into `ParseOptions::registry_zone`). A binary hive wins
+/// over a `.reg` export, which wins over `reg query` text (a hive is the machine's own state, an
+/// export may be older or hand-edited); among files of one kind the first one given wins, so pass
+/// them in bundle order. Returns the zone and the path of the file it came from.
+pub fn bundle_time_zone<'a>(
+    files: impl IntoIterator<Item = (FileKind, &'a str, &'a [u8], Option<TextEncoding>)>,
+) -> Option<(LocalZone, String)> {
+    let rank = |kind: FileKind| match kind {
+        FileKind::RegistryHive => Some(0),
+        FileKind::RegExport => Some(1),
+        FileKind::RegQueryText => Some(2),
+        _ => None,
+    };
+    let mut candidates: Vec<_> = files
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, file)| Some(((rank(file.0)?, i), file)))
+        .collect();
+    candidates.sort_by_key(|c| c.0);
+    candidates.into_iter().find_map(|(_, (kind, path, bytes, enc))| {
+        time_zone_of_file(kind, path, bytes, enc).map(|z| (z, path.to_string()))
+    })
+}
+
 /// Builds the zone from the values of `TimeZoneInformation`. `Bias` is required; a zone whose
 /// `StandardStart`/`DaylightStart` month is 0 has no daylight saving time.
 fn zone_from(get: impl Fn(&str) -> Option<ValueData>) -> Option<WindowsZone> {

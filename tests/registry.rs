@@ -400,6 +400,30 @@ fn reg_export_of_the_sample_bundle_reads_as_the_hive_does() {
     }
 }
 
+#[test]
+fn bundle_time_zone_prefers_the_hive() {
+    let mut sources = three_sources();
+    // A .reg export of another zone, listed first, loses to the hive.
+    let other = utf16_bom(
+        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation]\r\n\"Bias\"=dword:00000000\r\n\"TimeZoneKeyName\"=\"UTC\"\r\n",
+    );
+    sources.insert(0, (FileKind::RegExport, "old.reg", other));
+    sources.push((FileKind::IisW3cLog, "u_ex.log", b"#Fields: date".to_vec()));
+    let files = sources.iter().map(|(k, p, b)| (*k, *p, b.as_slice(), None));
+    let (zone, from) = registry::bundle_time_zone(files).expect("a zone");
+    assert_eq!(
+        (zone.describe(), from.as_str()),
+        ("AUS Eastern Standard Time".into(), "SYSTEM")
+    );
+    let only_reg = sources
+        .iter()
+        .filter(|s| s.1 == "old.reg")
+        .map(|(k, p, b)| (*k, *p, b.as_slice(), None));
+    let (zone, _) = registry::bundle_time_zone(only_reg).expect("a zone");
+    assert_eq!(zone.to_utc(at(2024, 7, 1, 12, 0)), at(2024, 7, 1, 12, 0));
+    assert!(registry::bundle_time_zone(std::iter::empty()).is_none());
+}
+
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
 /// (file, records, problems, keys, values) for every hive of the corpus. The key counts of the

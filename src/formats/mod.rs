@@ -14,7 +14,9 @@
 //! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
 //!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
 //!   unnamed values), and `message` when the event's template is known.
-//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
+//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`, plus
+//!   `data-hex` (`0x…`) for DWORD/QWORD, `deleted` (`key`/`value`) for .reg deletions and
+//!   `key-last-written` for hive values (see [`crate::registry`]).
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
 pub mod grammar;

@@ -317,7 +317,8 @@ pub fn parse(input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> ParseOutcome 
         records,
         problems: problems.finish(),
         notes,
-        time_zone: Some("UTC".into()),
+        // Values carry no record time; `key-last-written` is a FILETIME, UTC by definition.
+        time_zone: None,
     }
 }
 
