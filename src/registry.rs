@@ -18,7 +18,6 @@ use crate::kind::FileKind;
 use crate::records::Fields;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// The name a default value is shown with (`@` in .reg files, `(Default)` in `reg query`, an
 /// empty name in hives).
@@ -229,9 +228,11 @@ fn decode_string(raw: &[u8], strings: StringBytes) -> String {
 
 /// Lower-case hex without separators.
 pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
     }
     s
 }

@@ -7,6 +7,7 @@ mod regf_writer;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use regf_writer::{Data, HiveWriter};
+use wsus_triage::formats::regf::Hive;
 use wsus_triage::formats::{self, ParseInput, ParseOptions, ParseOutcome};
 use wsus_triage::intake::decode::sniff;
 use wsus_triage::kind::FileKind;
@@ -289,6 +290,57 @@ fn hostile_bytes_never_panic() {
         assert!(rows.len() <= 200);
         let _ = registry::time_zone_of_file(FileKind::RegistryHive, "SYSTEM", &bytes, None);
     }
+}
+
+/// Cell offsets of the root's subkeys and of the value list of the subkey `name`.
+fn layout(bytes: &[u8], name: &str) -> (Vec<u32>, u32) {
+    let (hive, _) = Hive::open(bytes).unwrap();
+    let root = hive.root().unwrap();
+    let mut errors = Vec::new();
+    let key = hive.subkey(&root, name, &mut errors).unwrap();
+    (hive.subkey_offsets(&root, &mut errors), key.value_list)
+}
+
+fn put32(bytes: &mut [u8], at: usize, v: u32) {
+    bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+}
+
+#[test]
+fn keys_sharing_one_big_value_list_are_cut_by_the_decode_budget() {
+    let mut w = HiveWriter::new("ROOT", "SOFTWARE");
+    w.set("Big", "Blob", Data::Binary(vec![7; 40_000]));
+    for i in 0..3000 {
+        w.key(&format!("K{i:04}"));
+    }
+    let mut bytes = w.to_bytes();
+    let (keys, big_list) = layout(&bytes, "Big");
+    for nk in keys {
+        let body = 4096 + nk as usize + 4;
+        put32(&mut bytes, body + 36, 1);
+        put32(&mut bytes, body + 40, big_list);
+    }
+    let (rows, out) = parse(FileKind::RegistryHive, "SOFTWARE", &bytes);
+    assert!(
+        out.problems.iter().any(|p| p.message.contains("reading stopped")),
+        "{:?}",
+        out.problems
+    );
+    assert!(rows.len() > 1000 && rows.len() < 3000, "{}", rows.len());
+}
+
+#[test]
+fn a_value_listed_twice_is_read_once() {
+    let mut w = HiveWriter::new("ROOT", "SOFTWARE");
+    w.set("A", "One", Data::Dword(1)).set("A", "Two", Data::Dword(2));
+    let mut bytes = w.to_bytes();
+    let (_, list) = layout(&bytes, "A");
+    let body = 4096 + list as usize + 4;
+    let first = u32::from_le_bytes(bytes[body..body + 4].try_into().unwrap());
+    put32(&mut bytes, body + 4, first);
+    let (rows, out) = parse(FileKind::RegistryHive, "SOFTWARE", &bytes);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+    assert!(out.problems[0].message.contains("the same value twice"));
 }
 
 fn utf16_bom(text: &str) -> Vec<u8> {

@@ -177,6 +177,11 @@ impl<'a> Hive<'a> {
         Ok((Hive { data, base }, problems))
     }
 
+    /// Size of the hive file.
+    pub fn file_len(&self) -> usize {
+        self.data.len()
+    }
+
     /// File offset of a cell offset.
     pub fn file_offset(offset: u32) -> u64 {
         BASE_BLOCK_SIZE as u64 + offset as u64
@@ -247,6 +252,20 @@ impl<'a> Hive<'a> {
         if let Err(e) = self.list(key.subkey_list, 0, &mut out) {
             errors.push(e);
         }
+        // Index roots can point at the same leaf again and again; a key cannot have more distinct
+        // subkeys than the file has room for key nodes.
+        let room = self.data.len() / 80 + 1;
+        if out.len() > room {
+            errors.push(HiveError::at(
+                Self::file_offset(key.subkey_list),
+                format!(
+                    "subkey lists of key {:?} name {} subkeys, more than the file can hold: cut",
+                    key.name,
+                    out.len()
+                ),
+            ));
+            out.truncate(room);
+        }
         out
     }
 
@@ -271,6 +290,9 @@ impl<'a> Hive<'a> {
         }
         for i in 0..count {
             let entry = u32_at(b, 4 + i * stride).unwrap_or(NO_CELL);
+            if out.len() > self.data.len() / 80 + 1 {
+                break; // cut by the caller, with a problem
+            }
             if nested {
                 self.list(entry, depth + 1, out)?;
             } else {
@@ -302,10 +324,18 @@ impl<'a> Hive<'a> {
                 ),
             ));
         }
+        let mut seen = std::collections::HashSet::new();
         list.chunks_exact(4)
             .take(count)
             .filter_map(|c| {
                 let offset = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+                if !seen.insert(offset) {
+                    errors.push(HiveError::at(
+                        Self::file_offset(key.value_list),
+                        format!("value list of key {:?} names the same value twice: read once", key.name),
+                    ));
+                    return None;
+                }
                 self.value(offset).map_err(|e| errors.push(e)).ok()
             })
             .collect()

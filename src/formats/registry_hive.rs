@@ -191,6 +191,10 @@ impl MountedHive<'_> {
     ) -> WalkCounts {
         let mut counts = WalkCounts::default();
         let mut seen = HashSet::new();
+        // Distinct keys can share value cells; a hostile hive could make a small file decode to
+        // gigabytes. Real hives decode to about their own size.
+        let budget = 16 * self.hive.file_len() as u64 + (64 << 20);
+        let mut decoded = 0u64;
         let mut stack: Vec<(KeyNode, String, usize)> =
             vec![(start.unwrap_or(&self.root).clone(), prefix.to_string(), 0)];
         while let Some((key, path, depth)) = stack.pop() {
@@ -202,12 +206,19 @@ impl MountedHive<'_> {
                 continue;
             }
             counts.keys += 1;
-            let values: Vec<RegValue> = self
-                .hive
-                .values(&key, errors)
-                .iter()
-                .map(|raw| reg_value(&path, raw))
-                .collect();
+            let raw_values = self.hive.values(&key, errors);
+            decoded += raw_values.iter().map(|v| v.data.len() as u64 + 64).sum::<u64>();
+            if decoded > budget {
+                errors.push(HiveError {
+                    offset: Hive::file_offset(key.offset),
+                    message: format!(
+                        "the hive's keys share the same data over and over ({decoded} bytes decoded from a {}-byte file): reading stopped at {path:?}",
+                        self.hive.file_len()
+                    ),
+                });
+                break;
+            }
+            let values: Vec<RegValue> = raw_values.iter().map(|raw| reg_value(&path, raw)).collect();
             counts.values += values.len() as u64;
             on_key(&path, &key, values);
             if depth >= MAX_DEPTH {
