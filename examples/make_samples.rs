@@ -5,6 +5,9 @@
 //! addresses and ids; nothing is copied from a real bundle. `tests/samples.rs` checks that the
 //! committed samples are what this program writes.
 
+#[path = "../tests/support/regf_writer.rs"]
+mod regf_writer;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -483,6 +486,21 @@ fn write(root: &Path, rel: &str, data: &[u8]) {
     std::fs::write(path, data).unwrap();
 }
 
+/// The server's SOFTWARE hive (WSUS setup values, as in the .reg export) and SYSTEM hive (W. Europe
+/// time zone, the WsusService, W3SVC and WAS services), written by the project's regf writer.
+fn server_hives() -> Vec<(String, Vec<u8>)> {
+    vec![
+        (
+            "Server/Registry/SOFTWARE".into(),
+            regf_writer::wsus_software_hive().to_bytes(),
+        ),
+        (
+            "Server/Registry/SYSTEM".into(),
+            regf_writer::wsus_system_hive().to_bytes(),
+        ),
+    ]
+}
+
 /// `wsus2019-content-401`: a Server 2019 WSUS whose Content vdir lost anonymous access at 09:12
 /// UTC on 2024-11-20, plus one client's logs in a nested zip.
 fn content_401_bundle() -> Vec<(String, Vec<u8>)> {
@@ -509,6 +527,7 @@ fn content_401_bundle() -> Vec<(String, Vec<u8>)> {
         ),
         ("Server/Registry/UpdateServices-Setup.reg".into(), server_registry()),
     ];
+    out.extend(server_hives());
     let client = zip_bytes(&[
         (
             "WindowsUpdate.log".into(),

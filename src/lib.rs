@@ -22,6 +22,7 @@ pub mod intake;
 pub mod kind;
 pub mod pipeline;
 pub mod records;
+pub mod registry;
 pub mod report;
 pub mod signatures;
 

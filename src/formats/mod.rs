@@ -14,7 +14,9 @@
 //! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
 //!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
 //!   unnamed values), and `message` when the event's template is known.
-//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
+//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`, plus
+//!   `data-hex` (`0x…`) for DWORD/QWORD, `deleted` (`key`/`value`) for .reg deletions and
+//!   `key-last-written` for hive values (see [`crate::registry`]).
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 //!   Kinds `iis-applicationhost-config`, `aspnet-web-config`, `iis-metabase`; each fact cites the
 //!   line of its deciding attribute (`text` = that line), a schema default the closest element line
@@ -41,6 +43,10 @@ pub mod grammar;
 pub mod iis_sections;
 pub mod iis_w3c;
 pub mod metabase;
+pub mod reg_export;
+pub mod reg_query;
+pub mod regf;
+pub mod registry_hive;
 pub mod time;
 pub mod web_config;
 
@@ -167,6 +173,9 @@ pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) 
         FileKind::IisApplicationhostConfig => Some(applicationhost::parse(input, sink)),
         FileKind::AspnetWebConfig => Some(web_config::parse(input, sink)),
         FileKind::IisMetabase => Some(metabase::parse(input, sink)),
+        FileKind::RegExport => Some(reg_export::parse(input, sink)),
+        FileKind::RegQueryText => Some(reg_query::parse(input, sink)),
+        FileKind::RegistryHive => Some(registry_hive::parse(input, sink)),
         _ => None,
     }
 }
