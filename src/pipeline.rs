@@ -3,6 +3,7 @@
 
 use crate::diagnosis::{self, Finding};
 use crate::formats::grammar::FormatCatalog;
+use crate::formats::time::LocalZone;
 use crate::formats::{self, ParseInput, ParseOptions};
 use crate::grammars::{GrammarError, GrammarFiles};
 use crate::intake::{self, BundleError, BundleFile, Limits, classify};
@@ -117,11 +118,20 @@ pub fn run_bundle(engine: &Engine, path: &Path, options: &Options) -> Result<Bun
 
 /// Runs the pipeline on a bundle already opened (or built in memory).
 pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) -> BundleReport {
+    let zones = registry_zones(engine, &bundle);
     let results: Vec<(FileReport, FileMatches)> = bundle
         .files
         .par_iter()
         .enumerate()
-        .map(|(i, file)| process_file(engine, i as u32, file, options))
+        .map(|(i, file)| match zone_for(&zones, &file.path) {
+            Some((zone, source)) => {
+                let mut options = options.clone();
+                options.parse.registry_zone = Some(zone.clone());
+                options.parse.registry_zone_source = Some(source.clone());
+                process_file(engine, i as u32, file, &options)
+            }
+            None => process_file(engine, i as u32, file, options),
+        })
         .collect();
     let paths: Vec<String> = bundle.files.iter().map(|f| f.path.clone()).collect();
     let (files, matches): (Vec<_>, Vec<_>) = results.into_iter().unzip();
@@ -137,6 +147,86 @@ pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) ->
         findings,
         problems: bundle.problems,
     }
+}
+
+/// A time zone recorded by a registry file of the bundle, with the archive it applies in.
+struct ScopedZone {
+    /// The deepest archive holding the registry file (`""` for the bundle itself).
+    scope: String,
+    zone: LocalZone,
+    source: String,
+}
+
+/// Finds the time zones the bundle's registry files record (`TimeZoneInformation`), before any log
+/// is parsed. Files are classified from their first bytes (a zip member is decompressed only that
+/// far); only registry files are read whole.
+fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
+    let archives: Vec<&str> = bundle
+        .files
+        .iter()
+        .filter(|f| f.is_archive)
+        .map(|f| f.path.as_str())
+        .collect();
+    let mut zones: Vec<(usize, ScopedZone)> = bundle
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_archive)
+        .filter_map(|(i, f)| {
+            let head = f.source.load_head(classify::CLASSIFY_BYTES)?;
+            let class = classify::classify(&engine.formats, &f.path, &head);
+            if !matches!(
+                class.kind,
+                FileKind::RegistryHive | FileKind::RegExport | FileKind::RegQueryText
+            ) {
+                return None;
+            }
+            let (bytes, _) = f.source.load(&Limits::default());
+            let zone = crate::registry::time_zone_of_file(class.kind, &f.path, &bytes?, class.encoding)?;
+            Some((
+                i,
+                ScopedZone {
+                    scope: scope_of(&archives, &f.path),
+                    zone,
+                    source: f.path.clone(),
+                },
+            ))
+        })
+        .collect();
+    // A hive (the machine's own state) wins over an export of the same scope; then bundle order.
+    let rank = |path: &str| {
+        bundle.files.iter().find(|f| f.path == path).map_or(3, |f| {
+            if f.path.to_ascii_lowercase().ends_with(".reg") {
+                1
+            } else {
+                0
+            }
+        })
+    };
+    zones.sort_by_key(|(i, z)| (z.scope.clone(), rank(&z.source), *i));
+    zones.dedup_by(|a, b| a.1.scope == b.1.scope);
+    zones.into_iter().map(|(_, z)| z).collect()
+}
+
+/// The deepest archive containing `path`, or `""`.
+fn scope_of(archives: &[&str], path: &str) -> String {
+    archives
+        .iter()
+        .filter(|a| path.len() > a.len() && path.starts_with(*a) && path.as_bytes()[a.len()] == b'/')
+        .max_by_key(|a| a.len())
+        .map(|a| a.to_string())
+        .unwrap_or_default()
+}
+
+/// The zone for a file: the one recorded in its own archive, else in the closest enclosing one.
+fn zone_for<'z>(zones: &'z [ScopedZone], path: &str) -> Option<(&'z LocalZone, &'z String)> {
+    zones
+        .iter()
+        .filter(|z| {
+            z.scope.is_empty() || (path.starts_with(&z.scope) && path.as_bytes().get(z.scope.len()) == Some(&b'/'))
+        })
+        .max_by_key(|z| z.scope.len())
+        .map(|z| (&z.zone, &z.source))
 }
 
 thread_local! {
@@ -244,5 +334,46 @@ fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Option
 impl RecordSink for &mut CountingSink {
     fn record(&mut self, record: &crate::records::Record<'_>) {
         (**self).record(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zone(scope: &str, secs: i32) -> ScopedZone {
+        ScopedZone {
+            scope: scope.into(),
+            zone: LocalZone::Fixed(secs),
+            source: format!("{scope}/SYSTEM"),
+        }
+    }
+
+    #[test]
+    fn a_registry_zone_applies_in_its_archive_and_the_closest_wins() {
+        let archives = ["Clients/PC1.zip", "Clients/PC1.zip/inner.zip"];
+        assert_eq!(
+            scope_of(&archives, "Clients/PC1.zip/Registry/SYSTEM"),
+            "Clients/PC1.zip"
+        );
+        assert_eq!(
+            scope_of(&archives, "Clients/PC1.zip/inner.zip/x.log"),
+            "Clients/PC1.zip/inner.zip"
+        );
+        assert_eq!(scope_of(&archives, "Server/Registry/SYSTEM"), "");
+        assert_eq!(scope_of(&archives, "Clients/PC1.zipper/x.log"), "");
+        let zones = vec![zone("", 3600), zone("Clients/PC1.zip", -18000)];
+        assert_eq!(
+            zone_for(&zones, "Server/WindowsUpdate.log").map(|z| z.0),
+            Some(&LocalZone::Fixed(3600))
+        );
+        assert_eq!(
+            zone_for(&zones, "Clients/PC1.zip/WindowsUpdate.log").map(|z| z.0),
+            Some(&LocalZone::Fixed(-18000))
+        );
+        assert!(
+            zone_for(&zones[1..], "Server/WindowsUpdate.log").is_none(),
+            "a client's zone is not the server's"
+        );
     }
 }

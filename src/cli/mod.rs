@@ -104,7 +104,7 @@ fn parse_options(common: &CommonArgs) -> miette::Result<ParseOptions> {
     };
     Ok(ParseOptions {
         tz: tz.map(wsus_triage::formats::time::LocalZone::Iana),
-        registry_zone: None,
+        ..ParseOptions::default()
     })
 }
 

@@ -62,6 +62,8 @@ pub struct ParseOptions {
     pub tz: Option<time::LocalZone>,
     /// The zone the bundle's registry records (`TimeZoneInformation`), found before parsing logs.
     pub registry_zone: Option<time::LocalZone>,
+    /// The registry file `registry_zone` comes from.
+    pub registry_zone_source: Option<String>,
 }
 
 impl ParseOptions {

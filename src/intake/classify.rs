@@ -13,6 +13,9 @@ use crate::kind::FileKind;
 
 /// How much of a file classification reads.
 const HEAD_BYTES: usize = 64 * 1024;
+
+/// How many leading bytes [`classify`] needs to decide exactly as it would on the whole file.
+pub const CLASSIFY_BYTES: u64 = HEAD_BYTES as u64 + 1;
 /// How many non-blank lines the record shape is tested on.
 const SAMPLE_LINES: usize = 40;
 const MIN_SCORE: i32 = 30;

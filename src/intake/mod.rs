@@ -79,6 +79,23 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The first `n` bytes, cheaply (a zip member is decompressed only that far), for
+    /// classification before the full read. `None` when nothing can be read.
+    pub fn load_head(&self, n: u64) -> Option<Bytes> {
+        match self {
+            Source::Disk(path) => {
+                let b = Bytes::map_file(path).ok()?;
+                let head = b[..b.len().min(n as usize)].to_vec();
+                Some(Bytes::from_vec(head))
+            }
+            Source::Memory(b) => Some(Bytes::from_vec(b[..b.len().min(n as usize)].to_vec())),
+            Source::ZipMember(m) => m.load_head(n),
+            Source::Unreadable => None,
+        }
+    }
+}
+
 /// Why a bundle could not be opened at all.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BundleError {

@@ -31,6 +31,15 @@ impl fmt::Debug for ZipMember {
 }
 
 impl ZipMember {
+    /// The first `n` bytes of the member (for classification), or `None` when it cannot be read.
+    pub(super) fn load_head(&self, n: u64) -> Option<Bytes> {
+        let mut archive = self.archive.clone();
+        let file = archive.by_index(self.index).ok()?;
+        let mut buf = Vec::with_capacity(n.min(self.declared_size) as usize);
+        let _ = file.take(n).read_to_end(&mut buf);
+        Some(arc_bytes(buf))
+    }
+
     /// Decompresses the member, never more than its declared size or the member limit.
     pub(super) fn load(&self, limits: &Limits) -> (Option<Bytes>, Vec<Problem>) {
         let mut archive = self.archive.clone();
