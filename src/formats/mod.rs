@@ -17,8 +17,11 @@
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
+pub mod engine;
 pub mod grammar;
 pub mod iis_w3c;
+pub mod msi;
+pub mod reporting_events;
 pub mod time;
 
 use crate::intake::decode::{self, TextEncoding};
@@ -138,9 +141,41 @@ impl<'a> TextView<'a> {
 }
 
 /// Parses a file of the given kind into `sink`. `None` when this version has no parser for the kind.
+/// Grammar-driven parsers use the embedded grammar `input.format`; see [`parse_with_grammar`].
 pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
+    parse_with_grammar(kind, input, None, sink)
+}
+
+/// Like [`parse`], with the grammar that classified the file taken from the run's catalog (so
+/// `--grammars` files are honoured); grammar-driven parsers fall back to the embedded one.
+pub fn parse_with_grammar(
+    kind: FileKind,
+    input: &ParseInput<'_>,
+    grammar: Option<&grammar::FormatGrammar>,
+    sink: &mut dyn RecordSink,
+) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
+        // Text logs: the record engine reads the grammar's [record]; hooks add what it cannot say.
+        FileKind::MsiLog => Some(engine::parse_with(
+            kind,
+            input,
+            grammar,
+            &mut msi::ActionContext::default(),
+            sink,
+        )),
+        FileKind::ReportingEventsLog => Some(engine::parse_with(
+            kind,
+            input,
+            grammar,
+            &mut reporting_events::HexHresult,
+            sink,
+        )),
+        FileKind::WsusSoftwaredistributionLog
+        | FileKind::WsusChangeLog
+        | FileKind::WsusSetupLog
+        | FileKind::WindowsupdateLog
+        | FileKind::CmtraceLog => Some(engine::parse_with(kind, input, grammar, &mut engine::NoHooks, sink)),
         _ => None,
     }
 }
