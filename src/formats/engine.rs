@@ -546,7 +546,8 @@ impl<'g, 'x> Run<'g, 'x> {
         }
         if let Some((n, first, last)) = self.orphans {
             notes.push(format!(
-                "{n} lines ({first}–{last}) come before the first record (the file starts inside one): kept as text-only records"
+                "{} ({first}–{last}) before the first record (the file starts inside one): kept as text-only records",
+                plural(n, "line")
             ));
         }
         for (i, (n, first)) in &self.ignored {
@@ -554,18 +555,22 @@ impl<'g, 'x> Run<'g, 'x> {
             notes.push(if ig.until_end {
                 format!("line {first} on ({n} lines): {}; not read as records", ig.note)
             } else {
-                format!("{n} lines (from line {first}) not read as records: {}", ig.note)
+                format!(
+                    "{} (from line {first}) not read as records: {}",
+                    plural(*n, "line"),
+                    ig.note
+                )
             });
         }
         for (i, (n, first)) in &self.layout_notes {
             if let Some(note) = &self.layout.layouts[*i].note {
-                notes.push(format!("{n} lines (from line {first}) {note}"));
+                notes.push(format!("{} (from line {first}) {note}", plural(*n, "line")));
             }
         }
         if self.nul_lines > 0 {
             notes.push(format!(
-                "{} lines hold NUL bytes (data lost in a pre-allocated or crashed log); leading NULs were skipped when reading them",
-                self.nul_lines
+                "{} NUL bytes (data lost in a pre-allocated or crashed log); leading NULs were skipped when reading them",
+                plural_verb(self.nul_lines, "line holds", "lines hold")
             ));
         }
         let time_zone = self.clock.describe(self.layout.time.as_ref());
@@ -649,6 +654,22 @@ fn first_banner(view: &TextView<'_>, spec: &TimeSpec) -> Option<(i32, u64)> {
     found
 }
 
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn plural_verb(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn ends_with_line_end(data: &[u8], encoding: TextEncoding) -> bool {
     match encoding {
         TextEncoding::Utf16Le | TextEncoding::Utf16LeBom => data.ends_with(&[b'\n', 0]) || data.ends_with(&[b'\r', 0]),
@@ -721,7 +742,10 @@ impl<'x> Clock<'x> {
                     return None;
                 };
                 // A time of day far before the previous one: the log went past midnight.
-                if self.last_time.is_some_and(|last| t + Duration::hours(6) < last) {
+                if self
+                    .last_time
+                    .is_some_and(|last| last.signed_duration_since(t) > Duration::hours(6))
+                {
                     date = date.succ_opt().unwrap_or(date);
                     self.date = Some(date);
                 }
@@ -821,8 +845,8 @@ impl<'x> Clock<'x> {
         let spec = spec?;
         if self.undated > 0 {
             self.notes.push(format!(
-                "{} records have a time of day but the file gives no date before them: left without a timestamp",
-                self.undated
+                "{} a time of day but the file gives no date before them: left without a timestamp",
+                plural_verb(self.undated, "record has", "records have")
             ));
         }
         if self.timed == 0 {
@@ -842,8 +866,8 @@ impl<'x> Clock<'x> {
                     );
                     if self.before_first_banner > 0 {
                         s.push_str(&format!(
-                            "; {} records before the first banner (line {line}) took its offset",
-                            self.before_first_banner
+                            "; {} before the first banner (line {line}) took its offset",
+                            plural(self.before_first_banner, "record")
                         ));
                     }
                     s
@@ -863,8 +887,8 @@ impl<'x> Clock<'x> {
                         s.push_str("; ");
                     }
                     s.push_str(&format!(
-                        "{} records without an offset: {}",
-                        self.without_offset,
+                        "{} without an offset: {}",
+                        plural(self.without_offset, "record"),
                         self.local_description()
                     ));
                 }

@@ -59,9 +59,17 @@ pub fn embedded() -> FormatCatalog {
     FormatCatalog::from_files(&GrammarFiles::embedded()).expect("embedded grammars load")
 }
 
-/// The embedded grammars plus one more file, as `--grammars DIR` would add it.
+/// The embedded catalog, compiled once per test binary.
+pub fn shared() -> &'static FormatCatalog {
+    static CATALOG: std::sync::OnceLock<FormatCatalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(embedded)
+}
+
+/// The embedded grammars plus one file, as `--grammars DIR` adds it (or replaces the embedded
+/// file with the same path).
 pub fn with_grammar(path: &str, text: &str) -> Result<FormatCatalog, wsus_triage::grammars::GrammarError> {
     let mut files = GrammarFiles::embedded();
+    files.files.retain(|f| f.path != path);
     files.files.push(GrammarFile {
         path: path.to_string(),
         text: text.into(),
@@ -90,8 +98,33 @@ pub fn parse_in(catalog: &FormatCatalog, name: &str, bytes: &[u8], options: &Par
     }
 }
 
+/// Parses with one embedded grammar, skipping classification.
+pub fn parse_as(id: &str, name: &str, bytes: &[u8]) -> Parsed {
+    let grammar = shared().get(id).expect("a grammar with that id");
+    let options = ParseOptions::default();
+    let input = ParseInput {
+        path: name,
+        bytes,
+        encoding: Some(sniff(bytes)),
+        format: Some(id),
+        options: &options,
+    };
+    let mut sink = Collect::default();
+    let outcome = formats::parse_with_grammar(grammar.def.kind, &input, Some(grammar), &mut sink).expect("a parser");
+    Parsed {
+        class: Classification {
+            kind: grammar.def.kind,
+            format: Some(id.to_string()),
+            encoding: input.encoding,
+            reason: "given".into(),
+        },
+        records: sink.0,
+        outcome,
+    }
+}
+
 pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
-    parse_in(&embedded(), name, bytes, &ParseOptions::default())
+    parse_in(shared(), name, bytes, &ParseOptions::default())
 }
 
 /// Every line of `bytes` as the decoder numbers them (1-based), for checking record positions.
@@ -113,7 +146,12 @@ pub fn assert_positions_exact(bytes: &[u8], records: &[Rec]) {
         let at = |n: u64| lines.get(n as usize - 1).map(String::as_str);
         assert_eq!(at(r.line), Some(r.text.as_str()), "record at line {}", r.line);
         for (i, c) in r.continuation.iter().enumerate() {
-            assert_eq!(at(r.line + 1 + i as u64), Some(c.as_str()), "continuation {i} of line {}", r.line);
+            assert_eq!(
+                at(r.line + 1 + i as u64),
+                Some(c.as_str()),
+                "continuation {i} of line {}",
+                r.line
+            );
         }
     }
 }

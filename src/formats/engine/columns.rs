@@ -106,8 +106,9 @@ mod tests {
         let a = cols(&sdl(), Separator::Whitespace, tab).unwrap();
         let b = cols(&sdl(), Separator::Whitespace, spaces).unwrap();
         assert_eq!(a, b);
-        assert_eq!(a[3], ("thread".into(), "15".into()));
-        assert_eq!(a[5], ("message".into(), "EventId=381".into()));
+        assert_eq!(a[3], ("process".into(), "WsusService".into()));
+        assert_eq!(a[4], ("thread".into(), "15".into()));
+        assert_eq!(a[6], ("message".into(), "EventId=381".into()));
     }
 
     #[test]

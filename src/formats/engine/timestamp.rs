@@ -340,19 +340,20 @@ impl LocaleDate {
         }
     }
 
-    /// The order to assume when nothing proves one: `d.M.yyyy` is day-first in every locale that
-    /// writes dots; otherwise the US month-first order.
+    /// The order to assume when nothing proves one: day-first with dots (every locale that writes
+    /// `d.M.yyyy`) and dashes (`dd-MM-yyyy`: Dutch, Danish, Indian English); month-first with
+    /// slashes, the US order (British and French write slashes day-first: hence the note).
     pub fn default_order(&self) -> DateOrder {
-        if self.separator == '.' {
-            DateOrder::DayFirst
-        } else {
+        if self.separator == '/' {
             DateOrder::MonthFirst
+        } else {
+            DateOrder::DayFirst
         }
     }
 
-    /// True when the day/month order matters for this date.
+    /// True when the day/month order matters for this date and no locale convention settles it.
     pub fn is_ambiguous(&self) -> bool {
-        !self.year_first && self.proves().is_none() && self.numbers[0] != self.numbers[1]
+        !self.year_first && self.proves().is_none() && self.numbers[0] != self.numbers[1] && self.separator != '.'
     }
 
     pub fn to_date(&self, order: DateOrder) -> Option<NaiveDate> {
@@ -466,6 +467,9 @@ mod tests {
             NaiveDate::from_ymd_opt(2015, 12, 3)
         );
         assert_eq!(d("20.11.2024").default_order(), DateOrder::DayFirst);
+        assert!(!d("08.03.2021").is_ambiguous(), "dotted dates are day-first everywhere");
+        assert!(d("08-03-2021").is_ambiguous());
+        assert_eq!(d("08-03-2021").default_order(), DateOrder::DayFirst);
         assert_eq!(
             d("2015/12/3").to_date(DateOrder::DayFirst),
             NaiveDate::from_ymd_opt(2015, 12, 3)
