@@ -96,6 +96,7 @@ impl<'g> PendingRecord<'g> {
 
     /// The first line's text.
     pub fn first_line(&self) -> &str {
+        // invariant: line_ends starts with the end of the first line, a char boundary of text.
         &self.text[..self.line_ends[0]]
     }
 
@@ -135,7 +136,7 @@ impl<'g> PendingRecord<'g> {
         }
         let continuation = self
             .line_ends
-            .windows(2)
+            .windows(2) // invariant: windows of two
             .map(|w| Cow::Borrowed(self.text.get(w[0] + 1..w[1]).unwrap_or("")))
             .collect();
         sink.record(&Record {
@@ -263,10 +264,12 @@ impl<'g, 'x> Run<'g, 'x> {
         if memchr::memchr(0, line.as_bytes()).is_some() {
             self.nul_lines += 1;
         }
+        // invariant: body_start is where trim_start_matches stopped, a char boundary of line.
         let body = &line[body_start..];
         if let Some(i) = self.layout.ignores.iter().position(|ig| ig.regex.is_match(body)) {
             count(&mut self.ignored, i, n);
             if self.layout.ignores[i].until_end {
+                // invariant: i comes from position() above
                 self.flush();
                 self.ignoring_from = Some((i, n));
             }
@@ -288,7 +291,7 @@ impl<'g, 'x> Run<'g, 'x> {
 
     /// A format whose records end at a marker (CMTrace `]LOG]!>`).
     fn end_mode_line(&mut self, n: u64, line: &str, body_start: usize, blank: bool) {
-        let body = &line[body_start..];
+        let body = &line[body_start..]; // invariant: as in `line`
         let starts = self.layout.start.as_ref().is_some_and(|s| s.is_match(body));
         let ends = self.layout.end.as_ref().is_some_and(|e| e.is_match(body));
         if let Some(open) = self.pending.as_mut() {
@@ -323,6 +326,7 @@ impl<'g, 'x> Run<'g, 'x> {
         let Some(mut rec) = self.pending.take() else {
             return;
         };
+        // invariant: the record's text begins with its first line, in which body_start lies.
         let body_start = rec.body_start;
         let starts = self
             .layout
@@ -359,7 +363,7 @@ impl<'g, 'x> Run<'g, 'x> {
             }
             return;
         }
-        let body = &line[body_start..];
+        let body = &line[body_start..]; // invariant: as in `line`
         let gate = self.layout.start.as_ref().map(|s| s.is_match(body));
         let read = if gate == Some(false) {
             Read::NoMatch
@@ -551,7 +555,7 @@ impl<'g, 'x> Run<'g, 'x> {
             ));
         }
         for (i, (n, first)) in &self.ignored {
-            let ig = &self.layout.ignores[*i];
+            let ig = &self.layout.ignores[*i]; // invariant: keys are indices of ignores
             notes.push(if ig.until_end {
                 format!("line {first} on ({n} lines): {}; not read as records", ig.note)
             } else {
@@ -563,6 +567,7 @@ impl<'g, 'x> Run<'g, 'x> {
             });
         }
         for (i, (n, first)) in &self.layout_notes {
+            // invariant: keys are indices of layouts
             if let Some(note) = &self.layout.layouts[*i].note {
                 notes.push(format!("{} (from line {first}) {note}", plural(*n, "line")));
             }
@@ -895,5 +900,87 @@ impl<'x> Clock<'x> {
                 s
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammars::GrammarFile;
+
+    fn layout(record: &str) -> RecordLayout {
+        let file = GrammarFile {
+            path: "formats/t.toml".into(),
+            text: format!("id = \"t\"\nkind = \"wsus-setup-log\"\ntitle = \"t\"\n{record}").into(),
+            origin: "test".into(),
+        };
+        RecordLayout::from_file(&file).unwrap().unwrap()
+    }
+
+    struct Lines(Vec<(u64, usize, Option<String>, Option<String>)>);
+    impl RecordSink for Lines {
+        fn record(&mut self, r: &Record<'_>) {
+            let Position::Line(n) = r.position else { return };
+            let f = |name| r.field(name).map(str::to_string);
+            self.0.push((n, r.continuation.len(), f("message"), f("severity")));
+        }
+    }
+
+    fn run(layout: &RecordLayout, text: &str) -> (Lines, ParseOutcome) {
+        let options = ParseOptions::default();
+        let input = ParseInput {
+            path: "t.log",
+            bytes: text.as_bytes(),
+            encoding: Some(TextEncoding::Utf8),
+            format: None,
+            options: &options,
+        };
+        let mut sink = Lines(Vec::new());
+        let out = parse(layout, &input, &mut NoHooks, &mut sink);
+        (sink, out)
+    }
+
+    #[test]
+    fn end_marked_records_without_a_start_pattern() {
+        let l = layout("[record]\nend = ';$'\n[[record.layouts]]\npattern = '(?s)^(?P<message>.*);$'\n");
+        let (sink, out) = run(&l, "one;\ntwo\nlines;\n\nthree;\n");
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let got: Vec<_> = sink.0.iter().map(|r| (r.0, r.1, r.2.clone().unwrap())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, 0, "one".into()),
+                (2, 1, "two\nlines".into()),
+                (5, 0, "three".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn an_until_end_ignore_closes_the_open_record() {
+        let l = layout(
+            "[record]\n[[record.layouts]]\nseparator = \"whitespace\"\ncolumns = [\"=REC\"]\n[[record.ignore]]\npattern = '^-- cut --'\nnote = \"cut\"\nuntil_end = true\n",
+        );
+        let (sink, out) = run(&l, "REC a\n  more\n-- cut --\nREC b\n");
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!((sink.0[0].0, sink.0[0].1), (1, 1));
+        assert_eq!(
+            out.notes,
+            vec!["line 3 on (2 lines): cut; not read as records".to_string()]
+        );
+    }
+
+    #[test]
+    fn blank_lines_and_prefix_severity_words() {
+        let l = layout(
+            "[record]\nother_lines = \"record\"\nblank_lines = \"skip\"\n[[record.layouts]]\npattern = '^(?P<message>\\S.*)$'\n[record.severity]\nmatch = \"prefix\"\nerror = [\"fatal\"]\nwarning = [\"WARN\"]\n",
+        );
+        let (sink, out) = run(&l, "FATAL: x\n\n   \nnote: warn later\nwarning: z\n");
+        assert!(out.problems.is_empty());
+        let got: Vec<_> = sink.0.iter().map(|r| (r.0, r.3.clone())).collect();
+        assert_eq!(
+            got,
+            vec![(1, Some("error".into())), (4, None), (5, Some("warning".into()))]
+        );
     }
 }

@@ -10,7 +10,17 @@
 //!   (whichever the format has); mirrored WSUS events in SoftwareDistribution.log add `event-id`,
 //!   `type`, `category`, `event-message`.
 //! - Client settings a log prints (WSUS server URL, SusClientId, proxy, target group) are records
-//!   with `setting` and `value`.
+//!   with `setting` and `value`: the line's own record carries them (WindowsUpdate.log adds
+//!   `service-id` to `Server URL`, `bypass-list` to `Proxy list`).
+//! - Text logs parsed by the record engine also keep their raw `date`/`time` (and `offset`) columns
+//!   and get `severity` (`error`, `warning`, `info`) where their grammar maps level words.
+//! - Windows Installer logs: `context` (c/s/a), `pid`, `tid`, `action` (the innermost running
+//!   action), `action-event` (`start`/`ended`), `return-value`, `custom-action`, `error-code`,
+//!   `property` and `value`.
+//! - ReportingEvents.log: `event-guid`, `event-id`, `event-name`, `update-guid`, `revision`,
+//!   `hresult` (always `0x…`), `caller`, `result`, `category`, `message`, `cv`.
+//! - CMTrace logs: `component`, `type` (1 info, 2 warning, 3 error), `thread`, `file`, `context`,
+//!   `message` (may span lines).
 //! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
 //!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
 //!   unnamed values), and `message` when the event's template is known.

@@ -32,3 +32,53 @@ impl Hooks for ActionContext {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::formats::{ParseInput, ParseOptions, parse};
+    use crate::intake::decode::TextEncoding;
+    use crate::kind::FileKind;
+    use crate::records::{Record, RecordSink};
+
+    struct Actions(Vec<(u64, Option<String>)>);
+    impl RecordSink for Actions {
+        fn record(&mut self, r: &Record<'_>) {
+            let crate::records::Position::Line(n) = r.position else {
+                return;
+            };
+            self.0.push((n, r.field("action").map(str::to_string)));
+        }
+    }
+
+    #[test]
+    fn nested_actions_and_an_end_without_a_start() {
+        let text = "Action start 10:00:00: INSTALL.\n\
+                    Action start 10:00:01: CostInitialize.\n\
+                    MSI (s) (A0:44) [10:00:01:100]: inside CostInitialize\n\
+                    Action ended 10:00:02: CostInitialize. Return value 1.\n\
+                    MSI (s) (A0:44) [10:00:02:100]: back in INSTALL\n\
+                    Action ended 10:00:02: NeverStarted. Return value 1.\n\
+                    Action ended 10:00:03: INSTALL. Return value 1.\n\
+                    MSI (s) (A0:44) [10:00:03:100]: after everything\n";
+        let options = ParseOptions::default();
+        let input = ParseInput {
+            path: "setup.log",
+            bytes: text.as_bytes(),
+            encoding: Some(TextEncoding::Utf8),
+            format: Some("msi"),
+            options: &options,
+        };
+        let mut sink = Actions(Vec::new());
+        let out = parse(FileKind::MsiLog, &input, &mut sink).unwrap();
+        assert!(out.problems.is_empty(), "{:?}", out.problems);
+        let action = |line: u64| sink.0.iter().find(|(n, _)| *n == line).and_then(|(_, a)| a.clone());
+        assert_eq!(action(3).as_deref(), Some("CostInitialize"));
+        assert_eq!(action(5).as_deref(), Some("INSTALL"));
+        assert_eq!(
+            action(6).as_deref(),
+            Some("NeverStarted"),
+            "its own name, and the stack is unchanged"
+        );
+        assert_eq!(action(8), None);
+    }
+}

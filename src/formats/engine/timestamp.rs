@@ -216,7 +216,7 @@ fn utc_offset(input: &str) -> IResult<&str, i32> {
 }
 
 fn fraction_nanos(digits: &str) -> Option<u32> {
-    let kept = &digits[..digits.len().min(9)];
+    let kept = &digits[..digits.len().min(9)]; // invariant: ASCII digits
     let value: u32 = kept.parse().ok()?;
     Some(value * 10u32.pow(9 - kept.len() as u32))
 }
@@ -310,6 +310,7 @@ impl LocaleDate {
             if i >= 3 || part.is_empty() || part.len() > 4 || !part.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
+            // invariant: i < 3, checked above
             numbers[i] = part.parse().ok()?;
             lens[i] = part.len();
             count += 1;
@@ -388,6 +389,7 @@ pub fn offset_seconds(text: &str, style: OffsetStyle) -> Option<i32> {
         OffsetStyle::BiasMinutes => {
             let t = text.trim();
             let (sign, digits) = match t.as_bytes().first()? {
+                // invariant: the first byte is an ASCII sign
                 b'+' => (1, &t[1..]),
                 b'-' => (-1, &t[1..]),
                 _ => (1, t),
