@@ -11,21 +11,21 @@
 //! Every line ends up somewhere: in a record (its first line or a continuation line), in a counted
 //! note (ignored lines, lines before the first record), or in a located problem.
 
+mod clock;
 pub mod columns;
 pub mod def;
 pub mod timestamp;
 
+use self::clock::{Clock, plural, plural_verb};
 use self::def::{BlankLines, LineShape, OtherLines, RecordLayout, TimeSpec, WordMatch, Zone};
-use self::timestamp::{DateOrder, LocaleDate, Parsed, offset_seconds};
+use self::timestamp::{Parsed, offset_seconds};
 use super::grammar::FormatGrammar;
-use super::time::{LocalZone, format_offset, millis, unknown_local};
 use super::{ParseInput, ParseOptions, ParseOutcome, Problems, TextView};
 use crate::intake::decode::{TextEncoding, for_each_line};
 use crate::kind::FileKind;
 use crate::records::{Fields, Position, Problem, Record, RecordSink, Timestamp};
-use chrono::{Duration, NaiveDateTime, NaiveTime};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::{ControlFlow, Range};
 
 /// The kinds whose grammars the engine reads.
@@ -198,7 +198,7 @@ pub fn parse(
     let view = TextView::new(input.bytes, input.encoding.unwrap_or(TextEncoding::Utf8));
     let mut run = Run::new(layout, input.options, hooks, sink);
     if let Some(spec) = layout.time.as_ref().filter(|t| t.zone == Zone::Banner) {
-        run.clock.first_banner = first_banner(&view, spec);
+        run.clock.set_first_banner(first_banner(&view, spec));
     }
     let stats = for_each_line(view.data, view.encoding, 1, |n, line| {
         run.line(n, line);
@@ -278,8 +278,7 @@ impl<'g, 'x> Run<'g, 'x> {
         if let Some(spec) = &self.layout.time
             && let Some(offset) = banner_offset(spec, body)
         {
-            self.clock.banner = Some(offset);
-            self.clock.banners.insert(offset);
+            self.clock.banner(offset);
         }
         let blank = body.trim().is_empty();
         if self.layout.end.is_some() {
@@ -579,7 +578,7 @@ impl<'g, 'x> Run<'g, 'x> {
             ));
         }
         let time_zone = self.clock.describe(self.layout.time.as_ref());
-        notes.append(&mut self.clock.notes);
+        notes.append(&mut self.clock.take_notes());
         self.hooks.finish(&mut notes);
         ParseOutcome {
             records: self.records,
@@ -659,247 +658,11 @@ fn first_banner(view: &TextView<'_>, spec: &TimeSpec) -> Option<(i32, u64)> {
     found
 }
 
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-fn plural_verb(n: u64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 fn ends_with_line_end(data: &[u8], encoding: TextEncoding) -> bool {
     match encoding {
         TextEncoding::Utf16Le | TextEncoding::Utf16LeBom => data.ends_with(&[b'\n', 0]) || data.ends_with(&[b'\r', 0]),
         TextEncoding::Utf16Be | TextEncoding::Utf16BeBom => data.ends_with(&[0, b'\n']) || data.ends_with(&[0, b'\r']),
         _ => data.ends_with(b"\n") || data.ends_with(b"\r"),
-    }
-}
-
-/// Places records' times in UTC and remembers how, for `time_zone`.
-struct Clock<'x> {
-    options: &'x ParseOptions,
-    /// The offset in force (the latest banner).
-    banner: Option<i32>,
-    /// The file's first banner and its line: the offset for records before it.
-    first_banner: Option<(i32, u64)>,
-    banners: BTreeSet<i32>,
-    before_first_banner: u64,
-    /// Offsets records stated (zone = "offset").
-    offsets: BTreeSet<i32>,
-    without_offset: u64,
-    timed: u64,
-    /// The date in force for records with a time only, and the latest time seen with it.
-    date: Option<chrono::NaiveDate>,
-    last_time: Option<NaiveTime>,
-    date_order: Option<DateOrder>,
-    undated: u64,
-    notes: Vec<String>,
-}
-
-impl<'x> Clock<'x> {
-    fn new(options: &'x ParseOptions) -> Clock<'x> {
-        Clock {
-            options,
-            banner: None,
-            first_banner: None,
-            banners: BTreeSet::new(),
-            before_first_banner: 0,
-            offsets: BTreeSet::new(),
-            without_offset: 0,
-            timed: 0,
-            date: None,
-            last_time: None,
-            date_order: None,
-            undated: 0,
-            notes: Vec::new(),
-        }
-    }
-
-    fn resolve(
-        &mut self,
-        spec: Option<&TimeSpec>,
-        parsed: Option<Parsed>,
-        rec: &PendingRecord<'_>,
-    ) -> Option<Timestamp> {
-        let spec = spec?;
-        if let Some(name) = &spec.date_field
-            && let Some(text) = rec.field(name)
-            && let Some(date) = self.read_date(spec, text)
-        {
-            self.date = Some(date);
-            self.last_time = None;
-        }
-        let parsed = parsed?;
-        let local = match (parsed.date, parsed.time) {
-            (Some(d), Some(t)) => d.and_time(t),
-            (Some(d), None) => d.and_time(NaiveTime::MIN),
-            (None, Some(t)) => {
-                let Some(mut date) = self.date else {
-                    self.undated += 1;
-                    return None;
-                };
-                // A time of day far before the previous one: the log went past midnight.
-                if self
-                    .last_time
-                    .is_some_and(|last| last.signed_duration_since(t) > Duration::hours(6))
-                {
-                    date = date.succ_opt().unwrap_or(date);
-                    self.date = Some(date);
-                }
-                self.last_time = Some(t);
-                date.and_time(t)
-            }
-            (None, None) => return None,
-        };
-        let local = millis(local);
-        self.timed += 1;
-        Some(match spec.zone {
-            Zone::Utc => Timestamp::utc(local),
-            Zone::Unknown => unknown_local(local),
-            Zone::Local => self.local(local),
-            Zone::Banner => match self.banner {
-                Some(off) => LocalZone::Fixed(off).timestamp(local),
-                None => match self.first_banner {
-                    Some((off, _)) => {
-                        self.before_first_banner += 1;
-                        LocalZone::Fixed(off).timestamp(local)
-                    }
-                    None => self.local(local),
-                },
-            },
-            Zone::Offset => {
-                let stated = parsed.offset.or_else(|| {
-                    rec.field(&spec.offset_field)
-                        .and_then(|t| offset_seconds(t, spec.offset_style))
-                });
-                match stated {
-                    Some(off) => {
-                        self.offsets.insert(off);
-                        LocalZone::Fixed(off).timestamp(local)
-                    }
-                    None => {
-                        self.without_offset += 1;
-                        self.local(local)
-                    }
-                }
-            }
-        })
-    }
-
-    fn local(&self, local: NaiveDateTime) -> Timestamp {
-        match self.options.local_zone() {
-            Some((zone, _)) => zone.timestamp(local),
-            None => unknown_local(local),
-        }
-    }
-
-    fn read_date(&mut self, spec: &TimeSpec, text: &str) -> Option<chrono::NaiveDate> {
-        for layout in &spec.date_layouts {
-            match layout {
-                Some(l) => {
-                    if let Some(d) = l.parse(text).and_then(|p| p.date) {
-                        return Some(d);
-                    }
-                }
-                None => {
-                    let Some(date) = LocaleDate::read(text) else {
-                        continue;
-                    };
-                    if let Some(order) = date.proves() {
-                        self.date_order = Some(order);
-                    }
-                    let order = match self.date_order {
-                        Some(o) => o,
-                        None => {
-                            let o = date.default_order();
-                            if date.is_ambiguous() {
-                                self.notes.push(format!(
-                                    "the date {text:?} can be read day-first or month-first and nothing in the file decides: read {}",
-                                    if o == DateOrder::DayFirst { "day-first" } else { "month-first (the US order)" }
-                                ));
-                                self.date_order = Some(o);
-                            }
-                            o
-                        }
-                    };
-                    if let Some(d) = date.to_date(order) {
-                        return Some(d);
-                    }
-                }
-            }
-        }
-        None
-    }
-
-    fn local_description(&self) -> String {
-        match self.options.local_zone() {
-            Some((zone, source)) => format!("local, converted with {} (from {source})", zone.describe()),
-            None => "local time, zone unknown".to_string(),
-        }
-    }
-
-    fn describe(&mut self, spec: Option<&TimeSpec>) -> Option<String> {
-        let spec = spec?;
-        if self.undated > 0 {
-            self.notes.push(format!(
-                "{} a time of day but the file gives no date before them: left without a timestamp",
-                plural_verb(self.undated, "record has", "records have")
-            ));
-        }
-        if self.timed == 0 {
-            return None;
-        }
-        let list = |set: &BTreeSet<i32>| set.iter().map(|&o| format_offset(o)).collect::<Vec<_>>().join(", ");
-        Some(match spec.zone {
-            Zone::Utc => "UTC".to_string(),
-            Zone::Unknown => "not stated by the format: times kept as written".to_string(),
-            Zone::Local => self.local_description(),
-            Zone::Banner => match self.first_banner {
-                None => format!("{}; the file has no time-zone banner", self.local_description()),
-                Some((_, line)) => {
-                    let mut s = format!(
-                        "local, converted with the offset of the `tz:` banners ({})",
-                        list(&self.banners)
-                    );
-                    if self.before_first_banner > 0 {
-                        s.push_str(&format!(
-                            "; {} before the first banner (line {line}) took its offset",
-                            plural(self.before_first_banner, "record")
-                        ));
-                    }
-                    s
-                }
-            },
-            Zone::Offset => {
-                let mut s = if self.offsets.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "local, converted with each record's UTC offset ({})",
-                        list(&self.offsets)
-                    )
-                };
-                if self.without_offset > 0 {
-                    if !s.is_empty() {
-                        s.push_str("; ");
-                    }
-                    s.push_str(&format!(
-                        "{} without an offset: {}",
-                        plural(self.without_offset, "record"),
-                        self.local_description()
-                    ));
-                }
-                s
-            }
-        })
     }
 }
 
