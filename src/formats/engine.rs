@@ -297,7 +297,7 @@ impl<'g, 'x> Run<'g, 'x> {
             if !starts {
                 open.append(line);
                 if ends {
-                    self.finish_marked();
+                    self.finish_marked(false);
                 }
                 return;
             }
@@ -309,19 +309,20 @@ impl<'g, 'x> Run<'g, 'x> {
                     format!("the record is not closed before line {n} starts the next one"),
                 ),
             );
-            self.finish_marked();
+            self.finish_marked(true);
         }
         if blank {
             return;
         }
         self.pending = Some(PendingRecord::new(n, line, body_start));
         if ends {
-            self.finish_marked();
+            self.finish_marked(false);
         }
     }
 
     /// Reads the fields of an end-marked record from its whole text and emits it.
-    fn finish_marked(&mut self) {
+    /// `cut`: the record has no end marker (already reported), so its layout cannot be read either.
+    fn finish_marked(&mut self, cut: bool) {
         let Some(mut rec) = self.pending.take() else {
             return;
         };
@@ -344,6 +345,7 @@ impl<'g, 'x> Run<'g, 'x> {
                 );
             }
             _ if !starts => self.orphan(rec.line, rec.line_ends.len() as u64),
+            _ if cut => {}
             _ => self.problems.push(
                 "record not in any layout",
                 Problem::at_line(rec.line, "the record does not have the layout of this format"),
@@ -530,7 +532,7 @@ impl<'g, 'x> Run<'g, 'x> {
                 "record without end marker",
                 Problem::at_line(open.line, "the last record has no end marker: the file is cut short"),
             );
-            self.finish_marked();
+            self.finish_marked(true);
         }
         self.flush();
         if let Some((class, mut problem)) = self.deferred.take() {
