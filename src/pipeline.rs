@@ -301,7 +301,8 @@ fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Option
             Some(m) => Box::new(TeeSink { a: &mut counter, b: m }),
             None => Box::new(&mut counter),
         };
-        formats::parse(class.kind, &input, sink.as_mut())
+        let grammar = class.format.as_deref().and_then(|id| engine.formats.get(id));
+        formats::parse_with_grammar(class.kind, &input, grammar, sink.as_mut())
     }));
     PARSING.with(|p| p.set(false));
     let matches = state.map(|s| s.finish()).unwrap_or_default();

@@ -21,7 +21,9 @@ pub struct FormatGrammarDef {
     pub description: String,
     #[serde(default)]
     pub detect: DetectDef,
-    /// Record layout, read by the parser engine of issue #4; detection ignores it.
+    /// Record layout. For the kinds the record engine reads ([`super::engine::KINDS`]) it is
+    /// compiled into [`FormatGrammar::layout`] (schema: [`super::engine::def`]); other kinds' parsers
+    /// read it themselves. Detection ignores it.
     #[serde(default)]
     pub record: Option<toml::Value>,
     /// Example files or lines that must be detected as this format.
@@ -98,6 +100,8 @@ pub struct FormatGrammar {
     pub headers: Vec<Regex>,
     pub text: Vec<Regex>,
     pub line: Option<Regex>,
+    /// The compiled `[record]` section, for the kinds the record engine reads.
+    pub layout: Option<super::engine::def::RecordLayout>,
 }
 
 /// Every format grammar of a run.
@@ -161,7 +165,13 @@ fn compile(file: &GrammarFile, def: FormatGrammarDef) -> Result<FormatGrammar, G
     let names = names
         .build()
         .map_err(|e| GrammarError::invalid(file, e.to_string(), None))?;
+    let layout = if super::engine::KINDS.contains(&def.kind) && def.record.is_some() {
+        super::engine::def::RecordLayout::from_file(file)?
+    } else {
+        None
+    };
     Ok(FormatGrammar {
+        layout,
         names,
         magic: def
             .detect

@@ -10,7 +10,17 @@
 //!   (whichever the format has); mirrored WSUS events in SoftwareDistribution.log add `event-id`,
 //!   `type`, `category`, `event-message`.
 //! - Client settings a log prints (WSUS server URL, SusClientId, proxy, target group) are records
-//!   with `setting` and `value`.
+//!   with `setting` and `value`: the line's own record carries them (WindowsUpdate.log adds
+//!   `service-id` to `Server URL`, `bypass-list` to `Proxy list`).
+//! - Text logs parsed by the record engine also keep their raw `date`/`time` (and `offset`) columns
+//!   and get `severity` (`error`, `warning`, `info`) where their grammar maps level words.
+//! - Windows Installer logs: `context` (c/s/a), `pid`, `tid`, `action` (the innermost running
+//!   action), `action-event` (`start`/`ended`), `return-value`, `custom-action`, `error-code`,
+//!   `property` and `value`.
+//! - ReportingEvents.log: `event-guid`, `event-id`, `event-name`, `update-guid`, `revision`,
+//!   `hresult` (always `0x…`), `caller`, `result`, `category`, `message`, `cv`.
+//! - CMTrace logs: `component`, `type` (1 info, 2 warning, 3 error), `thread`, `file`, `context`,
+//!   `message` (may span lines).
 //! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
 //!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
 //!   unnamed values), and `message` when the event's template is known.
@@ -39,14 +49,17 @@
 pub mod applicationhost;
 pub mod config_facts;
 pub mod config_xml;
+pub mod engine;
 pub mod grammar;
 pub mod iis_sections;
 pub mod iis_w3c;
 pub mod metabase;
+pub mod msi;
 pub mod reg_export;
 pub mod reg_query;
 pub mod regf;
 pub mod registry_hive;
+pub mod reporting_events;
 pub mod time;
 pub mod web_config;
 
@@ -169,7 +182,19 @@ impl<'a> TextView<'a> {
 }
 
 /// Parses a file of the given kind into `sink`. `None` when this version has no parser for the kind.
+/// Grammar-driven parsers use the embedded grammar `input.format`; see [`parse_with_grammar`].
 pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
+    parse_with_grammar(kind, input, None, sink)
+}
+
+/// Like [`parse`], with the grammar that classified the file taken from the run's catalog (so
+/// `--grammars` files are honoured); grammar-driven parsers fall back to the embedded one.
+pub fn parse_with_grammar(
+    kind: FileKind,
+    input: &ParseInput<'_>,
+    grammar: Option<&grammar::FormatGrammar>,
+    sink: &mut dyn RecordSink,
+) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
         FileKind::IisApplicationhostConfig => Some(applicationhost::parse(input, sink)),
@@ -178,6 +203,26 @@ pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) 
         FileKind::RegExport => Some(reg_export::parse(input, sink)),
         FileKind::RegQueryText => Some(reg_query::parse(input, sink)),
         FileKind::RegistryHive => Some(registry_hive::parse(input, sink)),
+        // Text logs: the record engine reads the grammar's [record]; hooks add what it cannot say.
+        FileKind::MsiLog => Some(engine::parse_with(
+            kind,
+            input,
+            grammar,
+            &mut msi::ActionContext::default(),
+            sink,
+        )),
+        FileKind::ReportingEventsLog => Some(engine::parse_with(
+            kind,
+            input,
+            grammar,
+            &mut reporting_events::HexHresult,
+            sink,
+        )),
+        FileKind::WsusSoftwaredistributionLog
+        | FileKind::WsusChangeLog
+        | FileKind::WsusSetupLog
+        | FileKind::WindowsupdateLog
+        | FileKind::CmtraceLog => Some(engine::parse_with(kind, input, grammar, &mut engine::NoHooks, sink)),
         _ => None,
     }
 }
