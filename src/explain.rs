@@ -114,7 +114,8 @@ pub struct Entry {
     pub name: String,
     pub meaning: String,
     pub wsus: Option<String>,
-    pub source: String,
+    /// Required unless the entry is inferred (an inference may have no source to cite).
+    pub source: Option<String>,
     pub inferred: bool,
     pub aliases: Vec<String>,
     pub related: Vec<String>,
@@ -128,15 +129,17 @@ pub struct Entry {
 pub struct EventEntry {
     pub provider: String,
     pub id: u32,
-    pub level: String,
+    /// `Error`, `Warning`, `Information`; `None` when no source documents it.
+    pub level: Option<String>,
     pub message: Option<String>,
     pub channel: Option<String>,
     /// The full 32-bit event id with severity and facility bits (`0xC000138A` for WAS 5002).
     pub full: Option<u32>,
     pub meaning: String,
     pub wsus: Option<String>,
-    pub source: String,
+    pub source: Option<String>,
     pub inferred: bool,
+    pub related: Vec<String>,
     pub file: String,
     origin: String,
 }
@@ -218,7 +221,8 @@ struct EventDef {
     id: Spanned<u32>,
     #[serde(default)]
     provider: Option<String>,
-    level: String,
+    #[serde(default)]
+    level: Option<String>,
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
@@ -232,6 +236,8 @@ struct EventDef {
     source: Option<String>,
     #[serde(default)]
     inferred: bool,
+    #[serde(default)]
+    related: Vec<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -352,17 +358,26 @@ fn file_label(file: &GrammarFile) -> String {
     }
 }
 
-fn check_source(file: &GrammarFile, source: Option<&str>, what: &str) -> Result<String, GrammarError> {
+/// The entry's source URL, else the file's; only an inferred entry may have none.
+fn check_source(
+    file: &GrammarFile,
+    source: Option<&str>,
+    inferred: bool,
+    what: &str,
+) -> Result<Option<String>, GrammarError> {
     match source {
-        Some(s) if s.starts_with("https://") || s.starts_with("http://") => Ok(s.to_string()),
+        Some(s) if s.starts_with("https://") || s.starts_with("http://") => Ok(Some(s.to_string())),
         Some(s) => Err(GrammarError::invalid(
             file,
             format!("{what}: source {s:?} is not a URL"),
             None,
         )),
+        None if inferred => Ok(None),
         None => Err(GrammarError::invalid(
             file,
-            format!("{what} has no source: give `source` in the entry or at the top of the file"),
+            format!(
+                "{what} has no source: give `source` in the entry or at the top of the file, or mark it `inferred = true`"
+            ),
             None,
         )),
     }
@@ -423,7 +438,7 @@ impl CodeBook {
                         Some(span),
                     ));
                 }
-                let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), &what)?;
+                let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), d.inferred, &what)?;
                 let entry = Entry {
                     name,
                     meaning: d.meaning.trim().to_string(),
@@ -520,11 +535,11 @@ impl CodeBook {
                     Some(v)
                 }
             };
-            let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), &what)?;
+            let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), d.inferred, &what)?;
             let entry = EventEntry {
                 provider: provider.clone(),
                 id,
-                level: d.level.trim().to_string(),
+                level: d.level.as_ref().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
                 message: d
                     .message
                     .as_ref()
@@ -536,6 +551,7 @@ impl CodeBook {
                 wsus: d.wsus.as_ref().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
                 source,
                 inferred: d.inferred,
+                related: d.related.clone(),
                 file: label.clone(),
                 origin: file.origin.clone(),
             };
@@ -587,21 +603,26 @@ impl CodeBook {
     /// Every `related` token must itself be explainable, so a typo in a table is caught at load.
     fn check_related(&self, tables: &[&GrammarFile]) -> Result<(), GrammarError> {
         let empty = Catalog::default();
-        let all = self
+        let entries = self
             .hresults
             .values()
             .chain(self.win32.values())
             .chain(self.setup_exits.values())
             .chain(self.http.values())
-            .chain(self.reasons.values());
-        for e in all {
-            for r in &e.related {
+            .chain(self.reasons.values())
+            .map(|e| (e.name.clone(), &e.related, &e.file));
+        let events = self
+            .events
+            .values()
+            .map(|e| (format!("event {} of {}", e.id, e.provider), &e.related, &e.file));
+        for (name, related, label) in entries.chain(events) {
+            for r in related {
                 if !explain(r, self, &empty).explained
-                    && let Some(file) = tables.iter().find(|f| file_label(f) == e.file)
+                    && let Some(file) = tables.iter().find(|f| file_label(f) == *label)
                 {
                     return Err(GrammarError::invalid(
                         file,
-                        format!("{}: related value {r:?} is not in the tables", e.name),
+                        format!("{name}: related value {r:?} is not in the tables"),
                         None,
                     ));
                 }
@@ -677,7 +698,7 @@ fn entry_reading(kind: ReadingKind, value: String, e: &Entry, derived: Option<St
         name: Some(e.name.clone()),
         meaning: e.meaning.clone(),
         wsus_context: e.wsus.clone(),
-        source: Some(e.source.clone()),
+        source: e.source.clone(),
         inferred: e.inferred,
         signatures: Vec::new(),
         provider: None,
@@ -695,14 +716,14 @@ fn event_reading(e: &EventEntry, derived: Option<String>) -> Reading {
         name: None,
         meaning: e.meaning.clone(),
         wsus_context: e.wsus.clone(),
-        source: Some(e.source.clone()),
+        source: e.source.clone(),
         inferred: e.inferred,
         signatures: Vec::new(),
         provider: Some(e.provider.clone()),
-        level: Some(e.level.clone()),
+        level: e.level.clone(),
         message: e.message.clone(),
         derived,
-        related: Vec::new(),
+        related: e.related.clone(),
     }
 }
 
@@ -740,7 +761,7 @@ impl CodeBook {
                     h.name, h.meaning
                 ),
                 wsus_context: h.wsus.clone(),
-                source: Some(h.source.clone()),
+                source: h.source.clone(),
                 inferred: true,
                 signatures: Vec::new(),
                 provider: None,
@@ -869,8 +890,8 @@ pub fn explain(input: &str, book: &CodeBook, catalog: &Catalog) -> Explanation {
             && value > 0xFFFF
             && let Some(f) = book.facility(value)
         {
-            tried.push(format!(
-                "{} is in facility {} ({}): {}",
+            notes.push(format!(
+                "{} is in facility {} ({}): {}.",
                 codes::format_code(value),
                 (value >> 16) & 0x7FF,
                 f.name,
@@ -1067,6 +1088,12 @@ http = [{ value = "401", name = "Access denied", meaning = "no credentials" }]
         )
         .unwrap();
         assert_eq!(ok.counts(), [1, 1, 0, 1, 0, 0]);
+        let inferred = book(r#"win32 = [{ value = 5, name = "X", meaning = "m", inferred = true }]"#).unwrap();
+        assert_eq!(
+            inferred.win32(5).map(|e| e.source.clone()),
+            Some(None),
+            "an inference may cite nothing"
+        );
         for (bad, why) in [
             (
                 r#"hresult = [{ value = "0x8024401", name = "X", meaning = "m", source = "https://x" }]"#,
@@ -1085,6 +1112,14 @@ http = [{ value = "401", name = "Access denied", meaning = "no credentials" }]
                 "HTTP status",
             ),
             (r#"win32 = [{ value = 5, name = "X", meaning = "m" }]"#, "no source"),
+            (
+                r#"win32 = [{ value = 5, name = "X", meaning = "m", inferred = true, source = "" }]"#,
+                "not a URL",
+            ),
+            (
+                r#"event = [{ id = 70000, provider = "P", meaning = "m", source = "https://x" }]"#,
+                "at most 65535",
+            ),
             (
                 r#"win32 = [{ value = 5, name = "X", meaning = "m", source = "see KB" }]"#,
                 "not a URL",
