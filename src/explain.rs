@@ -247,6 +247,14 @@ enum RawValue {
     Text(String),
 }
 
+/// What a table file gives all its entries.
+struct FileDefaults<'a> {
+    file: &'a GrammarFile,
+    label: String,
+    source: Option<&'a str>,
+    provider: Option<&'a str>,
+}
+
 /// The table a definition goes to, for messages and for parsing its value.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Table {
@@ -364,13 +372,14 @@ fn check_source(
     source: Option<&str>,
     inferred: bool,
     what: &str,
+    at: std::ops::Range<usize>,
 ) -> Result<Option<String>, GrammarError> {
     match source {
         Some(s) if s.starts_with("https://") || s.starts_with("http://") => Ok(Some(s.to_string())),
         Some(s) => Err(GrammarError::invalid(
             file,
             format!("{what}: source {s:?} is not a URL"),
-            None,
+            Some(at.clone()),
         )),
         None if inferred => Ok(None),
         None => Err(GrammarError::invalid(
@@ -378,7 +387,7 @@ fn check_source(
             format!(
                 "{what} has no source: give `source` in the entry or at the top of the file, or mark it `inferred = true`"
             ),
-            None,
+            Some(at.clone()),
         )),
     }
 }
@@ -405,7 +414,12 @@ impl CodeBook {
 
     fn add_file(&mut self, file: &GrammarFile) -> Result<(), GrammarError> {
         let def: TableFile = GrammarError::parse_toml(file)?;
-        let label = file_label(file);
+        let defaults = FileDefaults {
+            file,
+            label: file_label(file),
+            source: def.source.as_deref(),
+            provider: def.provider.as_deref(),
+        };
         let groups = [
             (Table::Hresult, &def.hresult),
             (Table::Win32, &def.win32),
@@ -416,160 +430,182 @@ impl CodeBook {
         ];
         for (table, defs) in groups {
             for d in defs {
-                let span = d.value.span();
-                let key = parse_value(table, d.value.get_ref())
-                    .map_err(|m| GrammarError::invalid(file, m, Some(span.clone())))?;
-                let name = match (&d.name, &key) {
-                    (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
-                    (_, Key::Phrase(p)) => p.clone(),
-                    _ => {
-                        return Err(GrammarError::invalid(
-                            file,
-                            format!("{} {} has no name", table.what(), raw_text(d.value.get_ref())),
-                            Some(span),
-                        ));
-                    }
-                };
-                let what = format!("{} {name}", table.what());
-                if d.meaning.trim().is_empty() {
-                    return Err(GrammarError::invalid(
-                        file,
-                        format!("{what} has an empty meaning"),
-                        Some(span),
-                    ));
-                }
-                let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), d.inferred, &what)?;
-                let entry = Entry {
-                    name,
-                    meaning: d.meaning.trim().to_string(),
-                    wsus: d.wsus.as_ref().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
-                    source,
-                    inferred: d.inferred,
-                    aliases: d.aliases.clone(),
-                    related: d.related.clone(),
-                    file: label.clone(),
-                    origin: file.origin.clone(),
-                };
-                let (existing, shown) = match &key {
-                    Key::Number(n) => {
-                        let map = match table {
-                            Table::Hresult => &mut self.hresults,
-                            Table::Win32 => &mut self.win32,
-                            Table::Setup => &mut self.setup_exits,
-                            _ => &mut self.facilities,
-                        };
-                        let shown = if table == Table::Hresult {
-                            codes::format_code(*n)
-                        } else {
-                            n.to_string()
-                        };
-                        (insert(map, *n, entry), shown)
-                    }
-                    Key::Status(s, sub) => (
-                        insert(&mut self.http, (*s, *sub), entry),
-                        sub.map_or_else(|| s.to_string(), |x| format!("{s}.{x}")),
-                    ),
-                    Key::Phrase(p) => (insert(&mut self.reasons, p.to_ascii_lowercase(), entry), p.clone()),
-                };
-                if let Some(first) = existing {
-                    return Err(GrammarError::invalid(
-                        file,
-                        format!("duplicate {} {shown}: already defined in {}", table.what(), first.file),
-                        Some(span),
-                    ));
-                }
+                self.add_code(&defaults, table, d)?;
             }
         }
         for d in &def.event {
-            let span = d.id.span();
-            let id = *d.id.get_ref();
-            let provider = d
-                .provider
-                .as_deref()
-                .or(def.provider.as_deref())
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .ok_or_else(|| {
-                    GrammarError::invalid(
-                        file,
-                        format!("event {id} has no provider: give `provider` in the entry or at the top of the file"),
-                        Some(span.clone()),
-                    )
-                })?
-                .to_string();
-            let what = format!("event {id} of {provider}");
-            if id > 0xFFFF {
-                return Err(GrammarError::invalid(
-                    file,
-                    format!("{what}: an event id is at most 65535 (give the full value as `full`)"),
-                    Some(span),
-                ));
-            }
-            if d.meaning.trim().is_empty() {
-                return Err(GrammarError::invalid(
-                    file,
-                    format!("{what} has an empty meaning"),
-                    Some(span),
-                ));
-            }
-            let full = match &d.full {
-                None => None,
-                Some(f) => {
-                    let v = parse_value(Table::Hresult, &RawValue::Text(f.get_ref().clone()))
-                        .ok()
-                        .and_then(|k| match k {
-                            Key::Number(n) => Some(n),
-                            _ => None,
-                        })
-                        .filter(|n| n & 0xFFFF == id)
-                        .ok_or_else(|| {
-                            GrammarError::invalid(
-                                file,
-                                format!(
-                                    "{what}: full id {:?} must be 0x and 8 hex digits ending in the id",
-                                    f.get_ref()
-                                ),
-                                Some(f.span()),
-                            )
-                        })?;
-                    Some(v)
-                }
-            };
-            let source = check_source(file, d.source.as_deref().or(def.source.as_deref()), d.inferred, &what)?;
-            let entry = EventEntry {
-                provider: provider.clone(),
-                id,
-                level: d.level.as_ref().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
-                message: d
-                    .message
-                    .as_ref()
-                    .map(|m| m.trim().to_string())
-                    .filter(|m| !m.is_empty()),
-                channel: d.channel.clone(),
-                full,
-                meaning: d.meaning.trim().to_string(),
-                wsus: d.wsus.as_ref().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
-                source,
-                inferred: d.inferred,
-                related: d.related.clone(),
-                file: label.clone(),
-                origin: file.origin.clone(),
-            };
-            let key = (id, provider.to_ascii_lowercase());
-            let same_origin = self
-                .events
-                .get(&key)
-                .filter(|e| e.origin == entry.origin)
-                .map(|e| e.file.clone());
-            if let Some(first) = same_origin {
-                return Err(GrammarError::invalid(
-                    file,
-                    format!("duplicate {what}: already defined in {first}"),
-                    Some(span),
-                ));
-            }
-            self.events.insert(key, entry);
+            self.add_event(&defaults, d)?;
         }
+        Ok(())
+    }
+
+    fn add_code(&mut self, defaults: &FileDefaults<'_>, table: Table, d: &CodeDef) -> Result<(), GrammarError> {
+        let span = d.value.span();
+        let key = parse_value(table, d.value.get_ref())
+            .map_err(|m| GrammarError::invalid(defaults.file, m, Some(span.clone())))?;
+        let name = match (&d.name, &key) {
+            (Some(n), _) if !n.trim().is_empty() => n.trim().to_string(),
+            (_, Key::Phrase(p)) => p.clone(),
+            _ => {
+                return Err(GrammarError::invalid(
+                    defaults.file,
+                    format!("{} {} has no name", table.what(), raw_text(d.value.get_ref())),
+                    Some(span),
+                ));
+            }
+        };
+        let what = format!("{} {name}", table.what());
+        if d.meaning.trim().is_empty() {
+            return Err(GrammarError::invalid(
+                defaults.file,
+                format!("{what} has an empty meaning"),
+                Some(span),
+            ));
+        }
+        let source = check_source(
+            defaults.file,
+            d.source.as_deref().or(defaults.source),
+            d.inferred,
+            &what,
+            span.clone(),
+        )?;
+        let entry = Entry {
+            name,
+            meaning: d.meaning.trim().to_string(),
+            wsus: d.wsus.as_ref().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
+            source,
+            inferred: d.inferred,
+            aliases: d.aliases.clone(),
+            related: d.related.clone(),
+            file: defaults.label.clone(),
+            origin: defaults.file.origin.clone(),
+        };
+        let (existing, shown) = match &key {
+            Key::Number(n) => {
+                let map = match table {
+                    Table::Hresult => &mut self.hresults,
+                    Table::Win32 => &mut self.win32,
+                    Table::Setup => &mut self.setup_exits,
+                    _ => &mut self.facilities,
+                };
+                let shown = if table == Table::Hresult {
+                    codes::format_code(*n)
+                } else {
+                    n.to_string()
+                };
+                (insert(map, *n, entry), shown)
+            }
+            Key::Status(s, sub) => (
+                insert(&mut self.http, (*s, *sub), entry),
+                sub.map_or_else(|| s.to_string(), |x| format!("{s}.{x}")),
+            ),
+            Key::Phrase(p) => (insert(&mut self.reasons, p.to_ascii_lowercase(), entry), p.clone()),
+        };
+        if let Some(first) = existing {
+            return Err(GrammarError::invalid(
+                defaults.file,
+                format!("duplicate {} {shown}: already defined in {}", table.what(), first.file),
+                Some(span),
+            ));
+        }
+        Ok(())
+    }
+
+    fn add_event(&mut self, defaults: &FileDefaults<'_>, d: &EventDef) -> Result<(), GrammarError> {
+        let span = d.id.span();
+        let id = *d.id.get_ref();
+        let provider = d
+            .provider
+            .as_deref()
+            .or(defaults.provider)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| {
+                GrammarError::invalid(
+                    defaults.file,
+                    format!("event {id} has no provider: give `provider` in the entry or at the top of the file"),
+                    Some(span.clone()),
+                )
+            })?
+            .to_string();
+        let what = format!("event {id} of {provider}");
+        if id > 0xFFFF {
+            return Err(GrammarError::invalid(
+                defaults.file,
+                format!("{what}: an event id is at most 65535 (give the full value as `full`)"),
+                Some(span),
+            ));
+        }
+        if d.meaning.trim().is_empty() {
+            return Err(GrammarError::invalid(
+                defaults.file,
+                format!("{what} has an empty meaning"),
+                Some(span),
+            ));
+        }
+        let full = match &d.full {
+            None => None,
+            Some(f) => {
+                let v = parse_value(Table::Hresult, &RawValue::Text(f.get_ref().clone()))
+                    .ok()
+                    .and_then(|k| match k {
+                        Key::Number(n) => Some(n),
+                        _ => None,
+                    })
+                    .filter(|n| n & 0xFFFF == id)
+                    .ok_or_else(|| {
+                        GrammarError::invalid(
+                            defaults.file,
+                            format!(
+                                "{what}: full id {:?} must be 0x and 8 hex digits ending in the id",
+                                f.get_ref()
+                            ),
+                            Some(f.span()),
+                        )
+                    })?;
+                Some(v)
+            }
+        };
+        let source = check_source(
+            defaults.file,
+            d.source.as_deref().or(defaults.source),
+            d.inferred,
+            &what,
+            span.clone(),
+        )?;
+        let entry = EventEntry {
+            provider: provider.clone(),
+            id,
+            level: d.level.as_ref().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()),
+            message: d
+                .message
+                .as_ref()
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty()),
+            channel: d.channel.clone(),
+            full,
+            meaning: d.meaning.trim().to_string(),
+            wsus: d.wsus.as_ref().map(|w| w.trim().to_string()).filter(|w| !w.is_empty()),
+            source,
+            inferred: d.inferred,
+            related: d.related.clone(),
+            file: defaults.label.clone(),
+            origin: defaults.file.origin.clone(),
+        };
+        let key = (id, provider.to_ascii_lowercase());
+        let same_origin = self
+            .events
+            .get(&key)
+            .filter(|e| e.origin == entry.origin)
+            .map(|e| e.file.clone());
+        if let Some(first) = same_origin {
+            return Err(GrammarError::invalid(
+                defaults.file,
+                format!("duplicate {what}: already defined in {first}"),
+                Some(span),
+            ));
+        }
+        self.events.insert(key, entry);
         Ok(())
     }
 
@@ -1043,6 +1079,11 @@ fn evidence_involves(reading: &Reading, e: &EvidenceDef) -> bool {
 }
 
 /// Ids of the signatures one of whose evidence predicates mentions the reading's value.
+///
+/// Only the `where` predicates count, and only ones that ask for something: `code`/`codes` (any
+/// field) and code-holding fields such as `sc-win32-status` for codes, `event-id` (with `provider`
+/// when the evidence names one) for events, `sc-status`/`sc-substatus` for statuses, `s-reason`
+/// for HTTPERR reasons. `cleared_by` lists the noise that clears a hit, not evidence of the issue.
 pub fn signatures_involving(reading: &Reading, catalog: &Catalog) -> Vec<String> {
     catalog
         .signatures
