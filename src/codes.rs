@@ -9,6 +9,7 @@
 pub fn parse_code(token: &str) -> Option<u32> {
     let t = token
         .trim()
+        .trim_matches(['"', '\''])
         .trim_start_matches('[')
         .trim_end_matches([']', '.', ',', ')', ';', ':'])
         .trim();
@@ -33,6 +34,29 @@ pub fn parse_code(token: &str) -> Option<u32> {
         return t.parse::<u64>().ok().and_then(|v| u32::try_from(v).ok());
     }
     None
+}
+
+/// Parses a code as a person types or pastes it: everything [`parse_code`] reads, plus the
+/// `key=value` and `key value` shapes copied from a log (`hr=0x80244007`, `hr = 80072ee2`,
+/// `error 0x8024401B`, `HRESULT: 0x80070643`) and the C header suffix (`0x8024401BL`).
+///
+/// Kept apart from [`parse_code`], which reads single field values: there the last word of a
+/// phrase must not count as a code.
+pub fn parse_code_input(text: &str) -> Option<u32> {
+    let t = text.trim();
+    if let Some(v) = parse_code(t) {
+        return Some(v);
+    }
+    let last = t.rsplit(['=', ':', ' ', '\t']).find(|w| !w.trim().is_empty())?;
+    if let Some(v) = parse_code(last) {
+        return Some(v);
+    }
+    let unsuffixed = last.trim().strip_suffix(['L', 'l'])?;
+    unsuffixed
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case("0x"))
+        .then(|| parse_code(unsuffixed))
+        .flatten()
 }
 
 /// `HRESULT_FROM_WIN32`: Win32 error 12002 becomes 0x80072EE2; values that already are HRESULTs
@@ -161,8 +185,30 @@ mod tests {
         assert_eq!(win32_to_hresult(12002), 0x80072EE2);
         assert_eq!(win32_to_hresult(1603), 0x80070643);
         assert_eq!(win32_to_hresult(0x8009030E), 0x8009030E);
+        assert_eq!(parse_code("\"0x8024401B\""), Some(0x8024401B), "quoted");
+        assert_eq!(parse_code("'80072ee2'"), Some(0x80072EE2), "single-quoted");
         assert_eq!(parse_code("hello"), None);
         assert_eq!(parse_code("0x"), None);
+    }
+
+    #[test]
+    fn pasted_spellings_are_read_as_codes() {
+        for s in [
+            "hr=0x80244007",
+            "hr = 80244007",
+            "error 0x80244007",
+            "HRESULT: 0x80244007",
+            "0x80244007L",
+            " [80244007] ",
+        ] {
+            assert_eq!(parse_code_input(s), Some(0x80244007), "{s}");
+        }
+        assert_eq!(parse_code_input("12002"), Some(12002));
+        assert_eq!(parse_code_input("-2145107941"), Some(0x8024401B));
+        assert_eq!(parse_code_input("error"), None);
+        assert_eq!(parse_code_input("401.2"), None, "IIS status.substatus is not a code");
+        assert_eq!(parse_code_input("12002L"), None, "the L suffix belongs to hex literals");
+        assert_eq!(parse_code_input(""), None);
     }
 
     fn codes(text: &str) -> Vec<u32> {

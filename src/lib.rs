@@ -16,6 +16,7 @@
 
 pub mod codes;
 pub mod diagnosis;
+pub mod explain;
 pub mod formats;
 pub mod grammars;
 pub mod intake;

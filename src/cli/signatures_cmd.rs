@@ -1,11 +1,12 @@
-//! `signatures list|show|test` and `explain`.
+//! `signatures list|show|test` and `explain` (rendering the library's explanations).
 
 use super::args::{ExplainArgs, OutputFormat, SignaturesCommand};
-use super::{EXIT_CLEAN, EXIT_FINDINGS, engine, output_format, write_output};
+use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, engine, output_format, write_output};
 use miette::{IntoDiagnostic, miette};
 use serde::Serialize;
 use std::fmt::Write;
 use wsus_triage::codes;
+use wsus_triage::explain::{self, CodeBook, Explanation, Reading, ReadingKind};
 use wsus_triage::grammars::{GrammarError, GrammarFile, GrammarFiles};
 use wsus_triage::pipeline::Engine;
 use wsus_triage::signatures::{Catalog, SignatureDef};
@@ -162,31 +163,153 @@ pub fn test_examples(engine: &Engine) -> (String, usize) {
     (out, failures)
 }
 
+/// `explain CODE...`: every reading of each token from the `codes/` tables, with the signatures
+/// that involve it. Exit 0 when at least one token was explained, 2 when none was.
 pub fn explain(a: ExplainArgs) -> miette::Result<u8> {
-    let mut out = String::new();
-    for raw in &a.codes {
-        match codes::parse_code(raw) {
-            Some(v) => {
-                let _ = writeln!(
-                    out,
-                    "{raw}: {} (unsigned {v}, signed {})",
-                    codes::format_code(v),
-                    v as i32
-                );
-                if v < 0x10000 {
-                    let _ = writeln!(
-                        out,
-                        "  as a Win32 error: HRESULT {}",
-                        codes::format_code(codes::win32_to_hresult(v))
-                    );
-                }
-                let _ = writeln!(out, "  no description for this code in this version yet");
+    let format = output_format(&a.common);
+    if !matches!(format, OutputFormat::Human | OutputFormat::Json | OutputFormat::Jsonl) {
+        return Err(miette!(
+            "--format {format:?} is not available for explain (use human, json or jsonl)"
+        ));
+    }
+    let files = GrammarFiles::load(&a.common.grammars).map_err(miette::Report::new)?;
+    let book = CodeBook::from_files(&files).map_err(miette::Report::new)?;
+    let catalog = Catalog::from_files(&files).map_err(miette::Report::new)?;
+    let explanations: Vec<Explanation> = a.codes.iter().map(|c| explain::explain(c, &book, &catalog)).collect();
+    let text = match format {
+        OutputFormat::Json => json(&ExplainDocument {
+            schema: "wsus-triage-explain/v1",
+            tool: ToolInfo {
+                name: "wsus-triage",
+                version: wsus_triage::VERSION,
+            },
+            explanations: &explanations,
+        })?,
+        OutputFormat::Jsonl => {
+            let mut out = String::new();
+            for e in &explanations {
+                out.push_str(&serde_json::to_string(e).into_diagnostic()?);
+                out.push('\n');
             }
-            None => {
-                let _ = writeln!(out, "{raw}: not an error code this version understands");
-            }
+            out
+        }
+        _ => explain_human(&explanations, terminal_width()),
+    };
+    write_output(&a.common, &text)?;
+    if explanations.iter().any(|e| e.explained) {
+        return Ok(EXIT_CLEAN);
+    }
+    for e in &explanations {
+        eprintln!("nothing known about {:?}: tried {}.", e.input, e.tried.join(", "));
+        for n in &e.notes {
+            eprintln!("  {n}");
         }
     }
-    write_output(&a.common, &out)?;
-    Ok(EXIT_CLEAN)
+    Ok(EXIT_USAGE)
+}
+
+#[derive(Serialize)]
+struct ExplainDocument<'a> {
+    schema: &'static str,
+    tool: ToolInfo,
+    explanations: &'a [Explanation],
+}
+
+#[derive(Serialize)]
+struct ToolInfo {
+    name: &'static str,
+    version: &'static str,
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(40, 200)
+}
+
+/// A short block per reading: title line, then meaning, WSUS context, signatures and source.
+fn explain_human(explanations: &[Explanation], width: usize) -> String {
+    let mut out = String::new();
+    for (i, e) in explanations.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", e.input.trim());
+        if !e.explained {
+            wrap_into(
+                &mut out,
+                "  ",
+                &format!("Not in the tables. Tried {}.", e.tried.join(", ")),
+                width,
+            );
+        }
+        for r in &e.readings {
+            let _ = writeln!(out, "  {}", reading_title(r));
+            if let Some(m) = &r.message {
+                wrap_into(&mut out, "    ", &format!("Message: {m}"), width);
+            }
+            wrap_into(&mut out, "    ", &r.meaning, width);
+            if let Some(w) = &r.wsus_context {
+                wrap_into(&mut out, "    ", &format!("On WSUS: {w}"), width);
+            }
+            if !r.related.is_empty() {
+                let _ = writeln!(out, "    Related: {}", r.related.join(", "));
+            }
+            let sigs = if r.signatures.is_empty() {
+                "none in the catalog".to_string()
+            } else {
+                r.signatures.join(", ")
+            };
+            let _ = writeln!(out, "    Signatures: {sigs}");
+            let inferred = if r.inferred { " (inferred)" } else { "" };
+            let _ = writeln!(out, "    Source: {}{inferred}", r.source.as_deref().unwrap_or("none"));
+        }
+        for n in &e.notes {
+            wrap_into(&mut out, "  ", &format!("Note: {n}"), width);
+        }
+    }
+    out
+}
+
+fn reading_title(r: &Reading) -> String {
+    let mut t = format!("{} {}", r.kind.title(), r.value);
+    if r.kind == ReadingKind::Hresult
+        && let Some(v) = codes::parse_code(&r.value)
+    {
+        let _ = write!(t, " (unsigned {v}, signed {})", v as i32);
+    }
+    if let Some(p) = &r.provider {
+        let _ = write!(t, " - {p}");
+        if let Some(l) = &r.level {
+            let _ = write!(t, " ({l})");
+        }
+    }
+    if let Some(n) = r.name.as_ref().filter(|n| **n != r.value) {
+        let _ = write!(t, " - {n}");
+    }
+    if let Some(d) = &r.derived {
+        let _ = write!(t, " [{d}]");
+    }
+    t
+}
+
+/// Appends `text` wrapped at `width` columns, each line starting with `indent`.
+fn wrap_into(out: &mut String, indent: &str, text: &str, width: usize) {
+    let room = width.saturating_sub(indent.len()).max(20);
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            let _ = writeln!(out, "{indent}{line}");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{indent}{line}");
+    }
 }
