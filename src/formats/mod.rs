@@ -80,12 +80,17 @@ pub struct ParseOptions {
 }
 
 impl ParseOptions {
-    /// The zone for a local-time log that states no offset itself: the registry's, else `--tz`.
-    pub fn local_zone(&self) -> Option<(&time::LocalZone, &'static str)> {
-        self.registry_zone
-            .as_ref()
-            .map(|z| (z, "the bundle's registry"))
-            .or_else(|| self.tz.as_ref().map(|z| (z, "--tz")))
+    /// The zone for a local-time log that states no offset itself: the registry's, else `--tz`;
+    /// with where it comes from, as the file's `time_zone` will say.
+    pub fn local_zone(&self) -> Option<(&time::LocalZone, String)> {
+        if let Some(z) = &self.registry_zone {
+            let source = match &self.registry_zone_source {
+                Some(path) => format!("the registry in {path}"),
+                None => "the bundle's registry".to_string(),
+            };
+            return Some((z, source));
+        }
+        self.tz.as_ref().map(|z| (z, "--tz".to_string()))
     }
 }
 
