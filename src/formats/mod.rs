@@ -17,6 +17,8 @@
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
+pub mod events;
+pub mod evtx;
 pub mod grammar;
 pub mod iis_w3c;
 pub mod time;
@@ -141,6 +143,7 @@ impl<'a> TextView<'a> {
 pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
+        FileKind::Evtx => Some(evtx::parse(input, sink)),
         _ => None,
     }
 }
