@@ -160,8 +160,9 @@ struct ProviderMessages {
 /// The message templates of `grammars/events/*.toml`.
 #[derive(Debug, Default)]
 pub struct MessageCatalog {
-    /// Lower-case provider name or alias → index in `providers`.
-    names: HashMap<String, usize>,
+    /// Provider names and aliases with the index of their provider: a dozen, scanned without
+    /// allocating (this runs for every record).
+    names: Vec<(String, usize)>,
     providers: Vec<ProviderMessages>,
 }
 
@@ -194,13 +195,14 @@ impl MessageCatalog {
         let default = def.default_message.as_deref().map(Template::parse);
         let index = self.providers.len();
         for name in std::iter::once(&def.provider).chain(&def.aliases) {
-            if self.names.insert(name.to_lowercase(), index).is_some() {
+            if self.names.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 return Err(GrammarError::invalid(
                     file,
                     format!("provider name {name:?} is defined in two event files"),
                     at(name),
                 ));
             }
+            self.names.push((name.clone(), index));
         }
         self.providers.push(ProviderMessages {
             name: def.provider,
@@ -218,8 +220,8 @@ impl MessageCatalog {
     }
 
     fn provider(&self, name: &str) -> Option<&ProviderMessages> {
-        let i = *self.names.get(&name.to_lowercase())?;
-        self.providers.get(i)
+        let (_, i) = self.names.iter().find(|(n, _)| n.eq_ignore_ascii_case(name))?;
+        self.providers.get(*i)
     }
 
     /// The provider's own name when `name` is one of its aliases (`WAS` → `Microsoft-Windows-WAS`).
@@ -483,6 +485,47 @@ pub fn parse_system_time(text: &str) -> Option<NaiveDateTime> {
         .map(millis)
 }
 
+/// The elements whose values an event record keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    System,
+    EventData,
+    UserData,
+    RenderingInfo,
+    EventId,
+    Level,
+    Task,
+    Keywords,
+    RecordId,
+    Channel,
+    Computer,
+    Data,
+    Binary,
+    Message,
+    Other,
+}
+
+/// The tag of an element called `name` at `depth` (`<Event>` is at 0) under `parent`.
+fn tag(depth: usize, parent: Option<Tag>, name: &str) -> Tag {
+    match (depth, parent, name) {
+        (1, _, "System") => Tag::System,
+        (1, _, "EventData") => Tag::EventData,
+        (1, _, "UserData") => Tag::UserData,
+        (1, _, "RenderingInfo") => Tag::RenderingInfo,
+        (2, Some(Tag::System), "EventID") => Tag::EventId,
+        (2, Some(Tag::System), "Level") => Tag::Level,
+        (2, Some(Tag::System), "Task") => Tag::Task,
+        (2, Some(Tag::System), "Keywords") => Tag::Keywords,
+        (2, Some(Tag::System), "EventRecordID") => Tag::RecordId,
+        (2, Some(Tag::System), "Channel") => Tag::Channel,
+        (2, Some(Tag::System), "Computer") => Tag::Computer,
+        (2, Some(Tag::EventData), "Data") => Tag::Data,
+        (2, Some(Tag::EventData), "Binary") => Tag::Binary,
+        (2, Some(Tag::RenderingInfo), "Message") => Tag::Message,
+        _ => Tag::Other,
+    }
+}
+
 /// Reads one `<Event>` element (the whole text given). Unknown elements are ignored; malformed
 /// XML is an error with the reason.
 pub fn read_event_xml(xml: &str) -> Result<EventXml, String> {
@@ -494,89 +537,143 @@ pub fn read_event_xml(xml: &str) -> Result<EventXml, String> {
         (at + s.len() <= xml.len()).then_some(at..at + s.len())
     };
     let mut out = EventXml::default();
-    // Element names from `<Event>` down to the one being read.
-    let mut path: Vec<String> = Vec::new();
-    let mut text = TextBuilder::default();
+    // The tags from `<Event>` down to the element being read.
+    let mut path: Vec<Tag> = Vec::with_capacity(8);
+    let mut text = TextBuilder::Empty;
     let mut data_name: Option<XmlText> = None;
+    // The name of the UserData value being read (`<UserData><X><Name>value</Name>`).
+    let mut leaf: Option<String> = None;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| format!("{e} at byte {}", reader.buffer_position()))?;
-        match event {
-            Event::Start(e) => {
-                let name = local(&e);
-                open(&name, &e, &path, &mut out, &mut data_name, &range_of);
-                path.push(name);
-                text = TextBuilder::default();
+        let (start, empty) = match event {
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::Text(t) => {
+                match t.into_inner() {
+                    Cow::Borrowed(s) => text.push(xml, s, range_of(s)),
+                    Cow::Owned(s) => text.push(xml, &s, None),
+                }
+                continue;
             }
-            Event::Empty(e) => {
-                let name = local(&e);
-                open(&name, &e, &path, &mut out, &mut data_name, &range_of);
-                path.push(name);
-                close(&path, TextBuilder::default(), &mut data_name, &mut out);
-                path.pop();
+            Event::CData(t) => {
+                text.push(xml, &t.into_inner(), None);
+                continue;
             }
-            Event::Text(t) => match t.into_inner() {
-                Cow::Borrowed(s) => text.push(s, range_of(s)),
-                Cow::Owned(s) => text.push(&s, None),
-            },
-            Event::CData(t) => text.push(&t.into_inner(), None),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => c.to_string(),
-                    _ => {
-                        let name = r.into_inner();
-                        unescape(&format!("&{name};")).into_owned()
-                    }
+                    _ => unescape(&format!("&{};", r.into_inner())).into_owned(),
                 };
-                text.push(&resolved, None);
+                text.push(xml, &resolved, None);
+                continue;
             }
             Event::End(_) => {
-                close(&path, std::mem::take(&mut text), &mut data_name, &mut out);
+                close(&path, std::mem::take(&mut text), &mut data_name, &mut leaf, &mut out);
                 path.pop();
+                continue;
             }
             Event::Eof => break,
+            _ => continue,
+        };
+        let name = start.local_name();
+        let name = name.as_ref();
+        let t = tag(path.len(), path.last().copied(), name);
+        match t {
+            Tag::EventId => out.qualifiers = attribute(&start, "Qualifiers", &range_of),
+            Tag::Data => data_name = attribute(&start, "Name", &range_of),
+            Tag::Other if path.len() == 2 && path.last() == Some(&Tag::System) => match name {
+                "Provider" => out.provider = attribute(&start, "Name", &range_of),
+                "TimeCreated" => out.time_created = attribute(&start, "SystemTime", &range_of),
+                _ => {}
+            },
+            Tag::Other if path.len() == 3 && path.get(1) == Some(&Tag::UserData) => leaf = Some(name.to_string()),
             _ => {}
+        }
+        path.push(t);
+        text = TextBuilder::Empty;
+        if empty {
+            close(&path, TextBuilder::Empty, &mut data_name, &mut leaf, &mut out);
+            path.pop();
         }
     }
     Ok(out)
 }
 
-/// The text of an element, kept as a range while it is one unescaped run of the XML.
+/// The text of an element: a range of the XML while it is one unescaped run of it.
 #[derive(Debug, Default)]
-struct TextBuilder {
-    range: Option<Range<usize>>,
-    text: String,
-    owned: bool,
-    pieces: usize,
+enum TextBuilder {
+    #[default]
+    Empty,
+    At(Range<usize>),
+    Owned(String),
 }
 
 impl TextBuilder {
-    /// Adds a piece of text; `range` is where it stands in the XML as it is (`None` for a
-    /// resolved reference or CDATA).
-    fn push(&mut self, s: &str, range: Option<Range<usize>>) {
-        self.pieces += 1;
-        if self.pieces == 1 {
-            self.range = range.clone();
-        }
-        self.owned |= self.pieces > 1 || range.is_none();
-        self.text.push_str(s);
+    /// Adds a piece of text; `range` is where it stands in `xml` as it is (`None` for a resolved
+    /// reference or CDATA).
+    fn push(&mut self, xml: &str, s: &str, range: Option<Range<usize>>) {
+        *self = match std::mem::take(self) {
+            TextBuilder::Empty => match range {
+                Some(r) => TextBuilder::At(r),
+                None => TextBuilder::Owned(s.to_string()),
+            },
+            TextBuilder::At(r) => {
+                let mut t = xml.get(r).unwrap_or_default().to_string();
+                t.push_str(s);
+                TextBuilder::Owned(t)
+            }
+            TextBuilder::Owned(mut t) => {
+                t.push_str(s);
+                TextBuilder::Owned(t)
+            }
+        };
     }
 
     fn finish(self) -> XmlText {
-        match self.range {
-            Some(r) if !self.owned => XmlText::At(r),
-            _ => XmlText::Owned(self.text),
+        match self {
+            TextBuilder::Empty => XmlText::Owned(String::new()),
+            TextBuilder::At(r) => XmlText::At(r),
+            TextBuilder::Owned(t) => XmlText::Owned(t),
         }
     }
 }
 
-fn local(e: &BytesStart<'_>) -> String {
-    e.local_name().as_ref().to_string()
+/// Keeps the text of the element that closes (the last of `path`) where it belongs.
+fn close(
+    path: &[Tag],
+    text: TextBuilder,
+    data_name: &mut Option<XmlText>,
+    leaf: &mut Option<String>,
+    out: &mut EventXml,
+) {
+    let Some(&t) = path.last() else {
+        return;
+    };
+    let value = || text.finish();
+    match t {
+        Tag::EventId => out.event_id = Some(value()),
+        Tag::Level => out.level = Some(value()),
+        Tag::Task => out.task = Some(value()),
+        Tag::Keywords => out.keywords = Some(value()),
+        Tag::RecordId => out.record_id = Some(value()),
+        Tag::Channel => out.channel = Some(value()),
+        Tag::Computer => out.computer = Some(value()),
+        Tag::Data => out.data.push((data_name.take(), value())),
+        Tag::Binary => out.binary = Some(value()),
+        Tag::Message => out.message = Some(value()),
+        Tag::Other if path.len() == 4 && path.get(1) == Some(&Tag::UserData) => {
+            if let Some(name) = leaf.take() {
+                out.data.push((Some(XmlText::Owned(name)), value()));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// An attribute value: its range in the XML when it has no entity reference, else unescaped.
-fn attribute(e: &BytesStart<'_>, name: &str, range_of: &dyn Fn(&str) -> Option<Range<usize>>) -> Option<XmlText> {
+fn attribute(e: &BytesStart<'_>, name: &str, range_of: &impl Fn(&str) -> Option<Range<usize>>) -> Option<XmlText> {
     for attr in e.attributes().with_checks(false).flatten() {
         if attr.key.local_name().as_ref() != name {
             continue;
@@ -590,48 +687,6 @@ fn attribute(e: &BytesStart<'_>, name: &str, range_of: &dyn Fn(&str) -> Option<R
         });
     }
     None
-}
-
-/// Reads the attributes that carry values, as an element opens under `path`.
-fn open(
-    name: &str,
-    e: &BytesStart<'_>,
-    path: &[String],
-    out: &mut EventXml,
-    data_name: &mut Option<XmlText>,
-    range_of: &dyn Fn(&str) -> Option<Range<usize>>,
-) {
-    let parent = path.get(1).map(String::as_str);
-    match (path.len(), parent, name) {
-        (2, Some("System"), "Provider") => out.provider = attribute(e, "Name", range_of),
-        (2, Some("System"), "EventID") => out.qualifiers = attribute(e, "Qualifiers", range_of),
-        (2, Some("System"), "TimeCreated") => out.time_created = attribute(e, "SystemTime", range_of),
-        (2, Some("EventData"), "Data") => *data_name = attribute(e, "Name", range_of),
-        _ => {}
-    }
-}
-
-/// Keeps the text of the element that closes (the last of `path`) where it belongs.
-fn close(path: &[String], text: TextBuilder, data_name: &mut Option<XmlText>, out: &mut EventXml) {
-    let (Some(section), Some(name)) = (path.get(1).map(String::as_str), path.last().map(String::as_str)) else {
-        return;
-    };
-    let value = text.finish();
-    match (path.len(), section, name) {
-        (3, "System", "EventID") => out.event_id = Some(value),
-        (3, "System", "Level") => out.level = Some(value),
-        (3, "System", "Task") => out.task = Some(value),
-        (3, "System", "Keywords") => out.keywords = Some(value),
-        (3, "System", "EventRecordID") => out.record_id = Some(value),
-        (3, "System", "Channel") => out.channel = Some(value),
-        (3, "System", "Computer") => out.computer = Some(value),
-        (3, "EventData", "Data") => out.data.push((data_name.take(), value)),
-        (3, "EventData", "Binary") => out.binary = Some(value),
-        (3, "RenderingInfo", "Message") => out.message = Some(value),
-        // <UserData><CbsPackageChangeState xmlns=…><PackageIdentifier>…: the leaves below its child.
-        (4, "UserData", leaf) => out.data.push((Some(XmlText::Owned(leaf.to_string())), value)),
-        _ => {}
-    }
 }
 
 /// Resolves the five predefined entities and character references.

@@ -13,10 +13,14 @@
 //!   with `setting` and `value`.
 //! - Events (EVTX and text exports): `provider`, `event-id`, `level`, `channel`, `computer`,
 //!   `record-id`, `task`, `keywords`, each EventData value as `data:<Name>` (or `data:<n>` for
-//!   unnamed values), and `message` when the event's template is known.
+//!   unnamed values), and `message` when the event's template is known. Also `qualifiers` (the
+//!   high 16 bits of a classic event id), `source` (the name as written when it is an alias of the
+//!   provider's, such as `WAS`) and `binary`; `level` is the English name (`Error`, `Warning`,
+//!   `Information`, `Critical`, `Verbose`) whatever the form or language it was written in.
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 
+pub mod event_text;
 pub mod events;
 pub mod evtx;
 pub mod grammar;
@@ -144,6 +148,7 @@ pub fn parse(kind: FileKind, input: &ParseInput<'_>, sink: &mut dyn RecordSink) 
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
         FileKind::Evtx => Some(evtx::parse(input, sink)),
+        FileKind::EventTextExport => Some(event_text::parse(input, sink)),
         _ => None,
     }
 }
