@@ -603,3 +603,52 @@ fn corpus_windows_update_client_events_get_their_messages() {
             .all(|g| g.time.as_deref().is_some_and(|t| !t.starts_with("1601")))
     );
 }
+
+#[test]
+fn sample_bundle_event_logs_are_those_of_a_healthy_server() {
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/wsus2019-content-401/Server/EventLogs"
+    ));
+    let read = |name: &str| {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let (got, out) = parse(&bytes);
+        assert!(out.problems.is_empty(), "{name}: {:?}", out.problems);
+        assert!(
+            out.notes.iter().any(|n| n.contains("marked dirty")),
+            "{name}: copied live"
+        );
+        assert_eq!(crate_reads(&bytes).0.len(), got.len(), "{name}");
+        got
+    };
+    let application = read("Application.evtx");
+    assert_eq!(application.len(), 8);
+    assert_eq!(application[0].id, 48_211);
+    let syncs: Vec<(&str, &str)> = application
+        .iter()
+        .filter(|g| g.field("provider") == Some(providers::WSUS))
+        .map(|g| (g.field("event-id").unwrap(), g.time.as_deref().unwrap()))
+        .collect();
+    // As SoftwareDistribution.log has them.
+    assert_eq!(
+        syncs,
+        vec![
+            ("381", "2024-11-19T03:00:00.117Z"),
+            ("384", "2024-11-19T03:04:41.502Z"),
+            ("361", "2024-11-19T03:04:42.011Z"),
+            ("381", "2024-11-20T03:00:00.117Z"),
+            ("384", "2024-11-20T03:04:41.502Z"),
+            ("361", "2024-11-20T03:04:42.011Z"),
+        ]
+    );
+    let system = read("System.evtx");
+    assert_eq!(system.len(), 42);
+    assert_eq!(system[0].id, 131_877);
+    // Healthy: nothing at Error or Warning, no pool or service failure.
+    for g in application.iter().chain(&system) {
+        assert_eq!(g.field("level"), Some("Information"), "record {}", g.id);
+        assert!(!["5002", "5117", "7031", "7034", "12072", "364"].contains(&g.field("event-id").unwrap()));
+    }
+    let time = |g: &Got| chrono::DateTime::parse_from_rfc3339(g.time.as_deref().unwrap()).unwrap();
+    assert!(system.windows(2).all(|w| time(&w[0]) <= time(&w[1])), "time order");
+}

@@ -2,7 +2,8 @@
 # Cross-checks the project's EVTX writer (tests/support/evtx_writer.rs) against an independent
 # reader: writes the fixture with `examples/write_evtx_fixture.rs`, reads it back with python-evtx
 # (installed from PyPI into a throw-away virtualenv) and requires the same records with the same
-# values; then requires `wsus-triage inventory` to count the same records.
+# values; then requires `wsus-triage inventory` to count the same records, and python-evtx to read
+# as many records from the committed samples' .evtx files as wsus-triage does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 work="$(mktemp -d)"
@@ -92,4 +93,24 @@ files = doc["bundles"][0]["files"]
 if f["kind"] != "evtx" or f["records"] != int(sys.argv[2]) or f["problems"]:
     sys.exit(f"wsus-triage inventory: {f}")
 print(f"wsus-triage reads the same {f['records']} records")
+PY
+
+./target/release/wsus-triage inventory --format json samples/wsus2019-content-401 >"$work/samples.json" || true
+"$work/venv/bin/python" - "$work/samples.json" samples/wsus2019-content-401 <<'PY'
+import json, pathlib, sys
+import Evtx.Evtx as evtx
+doc = json.load(open(sys.argv[1]))
+ours = {f["path"]: f["records"] for f in doc["bundles"][0]["files"] if f["kind"] == "evtx"}
+root = pathlib.Path(sys.argv[2])
+failures = []
+for path in sorted(root.rglob("*.evtx")):
+    rel = path.relative_to(root).as_posix()
+    with evtx.Evtx(str(path)) as log:
+        theirs = sum(1 for record in log.records() if record.xml())
+    if ours.get(rel) != theirs:
+        failures.append(f"{rel}: python-evtx reads {theirs} records, wsus-triage {ours.get(rel)}")
+    else:
+        print(f"{rel}: {theirs} records for both")
+if not ours or failures:
+    sys.exit("\n".join(failures) or "no .evtx file in the samples")
 PY
