@@ -652,3 +652,68 @@ fn sample_bundle_event_logs_are_those_of_a_healthy_server() {
     let time = |g: &Got| chrono::DateTime::parse_from_rfc3339(g.time.as_deref().unwrap()).unwrap();
     assert!(system.windows(2).all(|w| time(&w[0]) <= time(&w[1])), "time order");
 }
+
+/// A signature written on event fields, for the citation test below.
+const POOL_SIGNATURE: &str = r#"
+id = "TEST-POOL-DISABLED"
+title = "WsusPool disabled by rapid-fail protection"
+severity = "error"
+origin = "test"
+summary = "{count} events"
+remediation = "Start WsusPool."
+
+[[evidence]]
+id = "pool-disabled"
+kinds = ["evtx", "event-text-export"]
+[evidence.where]
+provider = "Microsoft-Windows-WAS"
+event-id = "5002"
+message = { regex = "pool 'WsusPool'" }
+
+[[confidence]]
+level = "high"
+require = ["pool-disabled"]
+"#;
+
+#[test]
+fn a_signature_on_event_fields_cites_text_that_stands_in_the_record() {
+    let mut files = wsus_triage::grammars::GrammarFiles::embedded();
+    files.files.push(wsus_triage::grammars::GrammarFile {
+        path: "signatures/TEST-POOL-DISABLED.toml".into(),
+        text: POOL_SIGNATURE.into(),
+        origin: "test".into(),
+    });
+    let engine = wsus_triage::pipeline::Engine::from_files(&files).unwrap();
+    let evtx = write_evtx(&fixture_events());
+    let csv = "Level,Date and Time,Source,Event ID,Task Category\r\nError,11/20/2024 7:19:58 AM,WAS,5002,None,\"Application pool 'WsusPool' is being automatically disabled due to a series of failures in the process(es) serving that application pool.\"\r\n";
+    let bundle = wsus_triage::intake::Bundle::from_memory(
+        "bundle",
+        vec![
+            ("Server/EventLogs/System.evtx".into(), evtx.clone()),
+            ("Server/Exports/System.csv".into(), csv.as_bytes().to_vec()),
+        ],
+        &Default::default(),
+    );
+    let options = wsus_triage::pipeline::Options {
+        diagnose: true,
+        ..Default::default()
+    };
+    let report = wsus_triage::pipeline::run_opened(&engine, bundle, &options);
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.signature == "TEST-POOL-DISABLED")
+        .expect("the test signature fires");
+    assert_eq!(finding.evidence.len(), 2, "{:#?}", finding.evidence);
+    let from_evtx = finding.evidence.iter().find(|e| e.file.ends_with(".evtx")).unwrap();
+    assert_eq!((from_evtx.record, from_evtx.line), (Some(5), None));
+    let (rendered, _) = crate_reads(&evtx);
+    assert!(rendered.contains(&from_evtx.text), "the cited text is the record's rendered XML");
+    assert!(from_evtx.text.contains(r#"<Data Name="AppPoolID">WsusPool</Data>"#));
+    // The values the predicates read are highlighted where they stand in the XML.
+    let spans: Vec<&str> = from_evtx.spans.iter().map(|(at, len, _)| &from_evtx.text[*at..at + len]).collect();
+    assert_eq!(spans, vec!["Microsoft-Windows-WAS", "5002"]);
+    let from_csv = finding.evidence.iter().find(|e| e.file.ends_with(".csv")).unwrap();
+    assert_eq!((from_csv.record, from_csv.line), (None, Some(2)));
+    assert!(csv.lines().nth(1).unwrap().contains(&from_csv.text));
+}
