@@ -708,10 +708,17 @@ fn a_signature_on_event_fields_cites_text_that_stands_in_the_record() {
     let from_evtx = finding.evidence.iter().find(|e| e.file.ends_with(".evtx")).unwrap();
     assert_eq!((from_evtx.record, from_evtx.line), (Some(5), None));
     let (rendered, _) = crate_reads(&evtx);
-    assert!(rendered.contains(&from_evtx.text), "the cited text is the record's rendered XML");
+    assert!(
+        rendered.contains(&from_evtx.text),
+        "the cited text is the record's rendered XML"
+    );
     assert!(from_evtx.text.contains(r#"<Data Name="AppPoolID">WsusPool</Data>"#));
     // The values the predicates read are highlighted where they stand in the XML.
-    let spans: Vec<&str> = from_evtx.spans.iter().map(|(at, len, _)| &from_evtx.text[*at..at + len]).collect();
+    let spans: Vec<&str> = from_evtx
+        .spans
+        .iter()
+        .map(|(at, len, _)| &from_evtx.text[*at..at + len])
+        .collect();
     assert_eq!(spans, vec!["Microsoft-Windows-WAS", "5002"]);
     let from_csv = finding.evidence.iter().find(|e| e.file.ends_with(".csv")).unwrap();
     assert_eq!((from_csv.record, from_csv.line), (None, Some(2)));

@@ -11,7 +11,7 @@
 use crate::formats::time::millis;
 use crate::grammars::{GrammarError, GrammarFile, GrammarFiles};
 use crate::records::{Fields, Timestamp};
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use quick_xml::events::{BytesStart, Event};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -478,11 +478,40 @@ impl EventXml {
 /// millisecond. FILETIME 0 (`1601-01-01T00:00:00`), which a provider writes for "no time", is none.
 pub fn parse_system_time(text: &str) -> Option<NaiveDateTime> {
     let t = text.trim().trim_end_matches('Z');
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+    fast_system_time(t)
+        .or_else(|| {
+            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        })
         .filter(|t| t.year() > 1601)
         .map(millis)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fffffff]` read by position: the shape every EVTX rendering has, read
+/// for every record (chrono's format parser is a measurable share of the parse).
+fn fast_system_time(t: &str) -> Option<NaiveDateTime> {
+    let b = t.as_bytes();
+    if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(10) != Some(&b'T') || b.get(13) != Some(&b':') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(r)?;
+        digits
+            .iter()
+            .try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+    let mut nanos = 0u32;
+    if b.len() > 19 {
+        if b.get(19) != Some(&b'.') || b.len() > 29 {
+            return None;
+        }
+        let fraction = b.get(20..)?;
+        let n = num(20..b.len())?;
+        nanos = n * 10u32.pow(9u32.checked_sub(fraction.len() as u32)?);
+    }
+    date.and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)
 }
 
 /// The elements whose values an event record keeps.
@@ -823,6 +852,19 @@ mod tests {
         let at = pool.as_ptr() as usize - WAS_5002.as_ptr() as usize;
         assert_eq!(&WAS_5002[at..at + pool.len()], "WsusPool");
         assert_eq!(x.time(WAS_5002).unwrap().to_rfc3339(), "2024-11-20T06:19:58.002Z");
+        let t = |s| parse_system_time(s).map(|t| t.to_string());
+        assert_eq!(
+            t("2024-11-20T06:19:58.1234567Z").as_deref(),
+            Some("2024-11-20 06:19:58.123")
+        );
+        assert_eq!(t("2024-11-20T06:19:58Z").as_deref(), Some("2024-11-20 06:19:58"));
+        assert_eq!(t("2024-11-20 06:19:58.5").as_deref(), Some("2024-11-20 06:19:58.500"));
+        assert_eq!(
+            t("2024-11-20T06:19:58.123456789Z").as_deref(),
+            Some("2024-11-20 06:19:58.123")
+        );
+        assert_eq!(t("2024-13-20T06:19:58Z"), None);
+        assert_eq!(t("1601-01-01T00:00:00.0000000Z"), None);
     }
 
     #[test]

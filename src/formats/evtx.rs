@@ -245,14 +245,18 @@ struct RenderedEvent {
     id: u64,
     /// The record header's time (when the record was written), for a record without TimeCreated.
     written: Option<Timestamp>,
+    /// The rendering; the record's text is the `<Event>` element from `start` on.
     xml: String,
+    start: usize,
+    /// Read from the element (its ranges are within the element).
     parts: Option<EventXml>,
 }
 
 impl RenderedEvent {
     fn record(&self, catalog: &MessageCatalog) -> Record<'_> {
+        let element = self.xml.get(self.start..).unwrap_or_default();
         let (fields, time) = match &self.parts {
-            Some(p) => (p.fields(&self.xml, catalog), p.time(&self.xml)),
+            Some(p) => (p.fields(element, catalog), p.time(element)),
             None => (Default::default(), None),
         };
         let id = fields
@@ -263,7 +267,7 @@ impl RenderedEvent {
         Record {
             position: Position::Record(id),
             time: time.or(self.written),
-            text: Cow::Borrowed(&self.xml),
+            text: Cow::Borrowed(element),
             continuation: Vec::new(),
             fields,
         }
@@ -368,8 +372,8 @@ fn read_chunk(slot: &ChunkSlot<'_>, settings: &Arc<ParserSettings>, open: bool) 
         .map(|t| Timestamp::utc(super::time::millis(t)));
         match record.into_xml_bytes() {
             Ok(rendered) => {
-                let xml = event_element(rendered.data);
-                let parts = match read_event_xml(&xml) {
+                let (xml, start) = event_element(rendered.data);
+                let parts = match read_event_xml(xml.get(start..).unwrap_or_default()) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         out.problems.push((
@@ -383,6 +387,7 @@ fn read_chunk(slot: &ChunkSlot<'_>, settings: &Arc<ParserSettings>, open: bool) 
                     id,
                     written,
                     xml,
+                    start,
                     parts,
                 });
             }
@@ -401,18 +406,17 @@ fn read_chunk(slot: &ChunkSlot<'_>, settings: &Arc<ParserSettings>, open: bool) 
     out
 }
 
-/// The `<Event>` element of a rendered record, without the XML declaration before it.
-fn event_element(rendered: Vec<u8>) -> String {
+/// A rendered record and where its `<Event>` element starts in it (after the XML declaration,
+/// which is left in place rather than copying the element out).
+fn event_element(rendered: Vec<u8>) -> (String, usize) {
     let mut xml = match String::from_utf8(rendered) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    if let Some(start) = xml.find("<Event") {
-        xml.drain(..start);
-    }
     let trimmed = xml.trim_end().len();
     xml.truncate(trimmed);
-    xml
+    let start = xml.find("<Event").unwrap_or(0);
+    (xml, start)
 }
 
 fn record_problem(chunk: usize, e: &EvtxError) -> Problem {
