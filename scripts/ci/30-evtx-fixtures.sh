@@ -9,11 +9,16 @@ cd "$(dirname "$0")/../.."
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet --disable-pip-version-check python-evtx
+# A virtualenv keeps the machine's Python untouched; without the venv module, a user install.
+if python3 -m venv "$work/venv" 2>/dev/null; then
+  py="$work/venv/bin/python"
+else
+  py=python3
+fi
+"$py" -m pip install --quiet --disable-pip-version-check python-evtx
 cargo run --quiet --release --locked --example write_evtx_fixture -- "$work/out"
 
-"$work/venv/bin/python" - "$work/out/fixture.evtx" "$work/out/fixture.json" <<'PY'
+"$py" - "$work/out/fixture.evtx" "$work/out/fixture.json" <<'PY'
 import datetime, json, sys
 import xml.etree.ElementTree as ET
 import Evtx.Evtx as evtx
@@ -96,7 +101,7 @@ print(f"wsus-triage reads the same {f['records']} records")
 PY
 
 ./target/release/wsus-triage inventory --format json samples/wsus2019-content-401 >"$work/samples.json" || true
-"$work/venv/bin/python" - "$work/samples.json" samples/wsus2019-content-401 <<'PY'
+"$py" - "$work/samples.json" samples/wsus2019-content-401 <<'PY'
 import json, pathlib, sys
 import Evtx.Evtx as evtx
 doc = json.load(open(sys.argv[1]))
