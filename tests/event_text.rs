@@ -515,3 +515,40 @@ fn every_layout_is_detected_and_parsed_by_the_pipeline() {
         ]
     );
 }
+
+#[test]
+fn powershell_export_csv_of_get_eventlog_with_the_culture_delimiter() {
+    let text = "#TYPE System.Diagnostics.EventLogEntry#System/Service Control Manager/3221232503\r\n\"EventID\";\"MachineName\";\"Data\";\"Index\";\"Category\";\"CategoryNumber\";\"EntryType\";\"Message\";\"Source\";\"ReplacementStrings\";\"InstanceId\";\"TimeGenerated\";\"TimeWritten\";\"UserName\";\"Site\";\"Container\"\r\n\"7031\";\"WSUS01.contoso.local\";\"System.Byte[]\";\"812\";\"(0)\";\"0\";\"Error\";\"Der Dienst \"\"WSUS-Dienst\"\" wurde unerwartet beendet. Dies ist bereits 1 Mal passiert.\";\"Service Control Manager\";\"System.String[]\";\"3221232503\";\"20.11.2024 07:25:00\";\"20.11.2024 07:25:00\";;;\r\n";
+    let (got, out) = parse(text);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(got.len(), 1);
+    let crash = &got[0];
+    assert_eq!(crash.line, 3);
+    assert_eq!(crash.field("provider"), Some("Service Control Manager"));
+    assert_eq!(crash.field("event-id"), Some("7031"));
+    assert_eq!(crash.field("level"), Some("Error"));
+    assert_eq!(crash.field("record-id"), Some("812"));
+    assert_eq!(crash.field("task"), Some("(0)"));
+    assert_eq!(crash.time.as_deref(), Some("2024-11-20T07:25:00"));
+    assert_eq!(
+        crash.field("message"),
+        Some("Der Dienst \"WSUS-Dienst\" wurde unerwartet beendet. Dies ist bereits 1 Mal passiert.")
+    );
+}
+
+#[test]
+fn the_grammar_examples_are_detected_and_read() {
+    let catalog =
+        wsus_triage::formats::grammar::FormatCatalog::from_files(&wsus_triage::grammars::GrammarFiles::embedded())
+            .unwrap();
+    let grammar = catalog.get("event-text-export").unwrap();
+    assert!(grammar.def.examples.len() >= 3);
+    for example in &grammar.def.examples {
+        let name = example.name.as_deref().unwrap_or("example.log");
+        let class = wsus_triage::intake::classify::classify(&catalog, name, example.text.as_bytes());
+        assert_eq!(class.kind.name(), "event-text-export", "{name}: {}", class.reason);
+        let (got, out) = parse(&example.text);
+        assert_eq!(got.len(), 1, "{name}: {:?}", out.problems);
+        assert!(got[0].field("event-id").is_some(), "{name}");
+    }
+}

@@ -108,7 +108,10 @@ fn detect_layout(view: &TextView<'_>) -> Option<Layout> {
             Some(Layout::WevtutilText)
         } else if t.starts_with("Event Type:") {
             Some(Layout::Legacy2003)
-        } else if t.starts_with("#TYPE System.Diagnostics.Event") || t.starts_with("\"Message\"") {
+        } else if t.starts_with("#TYPE System.Diagnostics.Event")
+            || t.starts_with("\"Message\"")
+            || t.starts_with("\"EventID\"")
+        {
             Some(Layout::PowerShellCsv)
         } else if viewer_csv_header(t).is_some() {
             Some(Layout::ViewerCsv)
@@ -682,7 +685,7 @@ fn viewer_csv_header(line: &str) -> Option<(u8, Vec<Column>)> {
 /// The column roles of a PowerShell `Export-Csv` header (`Get-WinEvent` or `Get-EventLog`).
 fn powershell_header(line: &str) -> Option<(u8, Vec<Column>)> {
     let t = line.trim_start_matches('\u{feff}');
-    let delim = if t.starts_with("\"Message\";") || t.contains("\";\"") && !t.contains("\",\"") {
+    let delim = if t.contains("\";\"") && !t.contains("\",\"") {
         b';'
     } else {
         b','
