@@ -8,6 +8,10 @@
 #[path = "../tests/support/regf_writer.rs"]
 mod regf_writer;
 
+#[path = "../tests/support/evtx_writer.rs"]
+mod evtx_writer;
+
+use evtx_writer::{Event, providers};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -540,7 +544,204 @@ fn content_401_bundle() -> Vec<(String, Vec<u8>)> {
         ("Registry/WindowsUpdate-policy.reg".into(), client_policy()),
     ]);
     out.push(("Clients/PC0077.zip".into(), client));
+    out.extend(server_event_logs());
     out
+}
+
+const SERVER: &str = "WSUS01.contoso.local";
+
+fn utc(day: u32, h: u32, m: u32, s: u32, ms: u32) -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2024, 11, day)
+        .unwrap()
+        .and_hms_milli_opt(h, m, s, ms)
+        .unwrap()
+}
+
+/// A Service Control Manager "entered the … state" event (7036).
+fn service_state(time: chrono::NaiveDateTime, service: &str, state: &str) -> Event {
+    let mut e = Event::manifest(
+        providers::SCM,
+        providers::SCM_GUID,
+        7036,
+        4,
+        0,
+        0x8080_0000_0000_0000,
+        time,
+        "System",
+        SERVER,
+        &[("param1", service), ("param2", state)],
+    )
+    .with_source_name(providers::SCM)
+    .with_qualifiers(16384);
+    e.process_id = 664;
+    e.thread_id = 3120;
+    e
+}
+
+/// The WSUS server's Application and System logs for 2024-11-19 and 2024-11-20, as copied from the
+/// live server (marked dirty): a healthy server. Its scheduled synchronizations at 03:00 UTC match
+/// SoftwareDistribution.log; the Content vdir losing anonymous access at 09:12 leaves no event,
+/// since only IIS and the clients see the 401s (WSUS's own health check authenticates).
+fn server_event_logs() -> Vec<(String, Vec<u8>)> {
+    let mut rng = Rng(0x5EED_0E7E_2024_1120);
+    let mut application: Vec<Event> = Vec::new();
+    let mut system: Vec<Event> = Vec::new();
+    let wsus =
+        |time, id: u16, text: &str| Event::classic(providers::WSUS, id, 0, 4, 2, time, "Application", SERVER, &[text]);
+    for day in [19, 20] {
+        application.push(
+            Event::manifest(
+                "Microsoft-Windows-Security-SPP",
+                "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
+                16384,
+                4,
+                0,
+                0x0080_0000_0000_0000,
+                utc(day, 2, 10, 33, rng.below(1000) as u32),
+                "Application",
+                SERVER,
+                &[
+                    ("param1", &format!("2124-10-{}T02:10:33Z", day + 7)),
+                    ("param2", "RulesEngine"),
+                ],
+            )
+            .with_source_name("Software Protection Platform Service")
+            .with_qualifiers(16384),
+        );
+        application.push(wsus(
+            utc(day, 3, 0, 0, 117),
+            381,
+            "A scheduled synchronization was started.",
+        ));
+        application.push(wsus(
+            utc(day, 3, 4, 41, 502),
+            384,
+            "Synchronization completed successfully.",
+        ));
+        application.push(wsus(utc(day, 3, 4, 42, 11), 361, "Content synchronization started."));
+
+        // Content synchronization downloads through BITS, which starts and later stops again.
+        system.push(service_state(
+            utc(day, 3, 4, 42, 230),
+            "Background Intelligent Transfer Service",
+            "running",
+        ));
+        system.push(service_state(
+            utc(day, 3, 9, 15, 604),
+            "Background Intelligent Transfer Service",
+            "stopped",
+        ));
+        let mut start_type = Event::manifest(
+            providers::SCM,
+            providers::SCM_GUID,
+            7040,
+            4,
+            0,
+            0x8080_0000_0000_0000,
+            utc(day, 3, 9, 16, 2),
+            "System",
+            SERVER,
+            &[
+                ("param1", "Background Intelligent Transfer Service"),
+                ("param2", "auto start"),
+                ("param3", "demand start"),
+                ("param4", "BITS"),
+            ],
+        )
+        .with_source_name(providers::SCM)
+        .with_qualifiers(16384);
+        start_type.process_id = 664;
+        system.push(start_type);
+        // The server's own Windows Update scans, and the services that come and go with them.
+        let mut t = 3600 + rng.below(1800) as u32;
+        while t < if day == 20 { 17 * 3600 } else { 86_000 } {
+            let (h, m, s) = (t / 3600, (t / 60) % 60, t % 60);
+            system.push(service_state(
+                utc(day, h, m, s, rng.below(1000) as u32),
+                "Windows Update",
+                "running",
+            ));
+            system.push(service_state(
+                utc(day, h, m, s, 0) + chrono::Duration::seconds(4),
+                "WinHTTP Web Proxy Auto-Discovery Service",
+                "running",
+            ));
+            let stop = utc(day, h, m, s, 0) + chrono::Duration::seconds(600 + rng.below(300) as i64);
+            system.push(service_state(stop, "Windows Update", "stopped"));
+            t += 4 * 3600 + rng.below(3600) as u32;
+        }
+        // Uptime, once a day at noon (the event log service's classic event).
+        let uptime = (2 * 86_400 + (day - 19) * 86_400 + 12 * 3600).to_string();
+        system.push(Event::classic(
+            "EventLog",
+            6013,
+            32768,
+            4,
+            0,
+            utc(day, 12, 0, 0, 0),
+            "System",
+            SERVER,
+            &["", "", "", "", &uptime, "60", "-60 W. Europe Standard Time"],
+        ));
+    }
+    // Patch Tuesday's definition update installs on the server itself on the 19th.
+    let title = "Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.421.1286.0) - Current Channel (Broad)";
+    let update = [
+        ("updateTitle", title),
+        ("updateGuid", "{5D4F2E9A-3B1C-4E7F-9A20-6C8B1D3E5F70}"),
+        ("updateRevisionNumber", "200"),
+    ];
+    let wu = |id: u16, time, data: &[(&str, &str)]| {
+        Event::manifest(
+            providers::WU_CLIENT,
+            providers::WU_CLIENT_GUID,
+            id,
+            4,
+            1,
+            0x8000_0000_0000_0018,
+            time,
+            "System",
+            SERVER,
+            data,
+        )
+        .with_process(1188, 5004)
+    };
+    system.push(wu(44, utc(19, 7, 41, 12, 377), &update));
+    system.push(wu(43, utc(19, 7, 42, 3, 90), &update));
+    let mut installed = update.to_vec();
+    installed.push(("serviceGuid", "{7971F918-A847-4430-9279-4A52D1EFE18D}"));
+    system.push(wu(19, utc(19, 7, 43, 51, 640), &installed));
+    system.push(
+        Event::manifest(
+            "Microsoft-Windows-Time-Service",
+            "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
+            35,
+            4,
+            0,
+            0x8000_0000_0000_0000,
+            utc(20, 6, 30, 0, 415),
+            "System",
+            SERVER,
+            &[("TimeSource", "DC01.contoso.local (ntp.d|10.1.0.20:123->10.1.0.2:123)")],
+        )
+        .with_process(1460, 2212),
+    );
+    application.sort_by_key(|e| e.time);
+    system.sort_by_key(|e| e.time);
+    let copied_live = |first_record_id| evtx_writer::Options {
+        first_record_id,
+        dirty: true,
+    };
+    vec![
+        (
+            "Server/EventLogs/Application.evtx".into(),
+            evtx_writer::write_evtx_with(&application, &copied_live(48_211)),
+        ),
+        (
+            "Server/EventLogs/System.evtx".into(),
+            evtx_writer::write_evtx_with(&system, &copied_live(131_877)),
+        ),
+    ]
 }
 
 /// Writes every sample bundle under `root`, each as a folder and as a zip.

@@ -27,6 +27,11 @@
 //! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`, plus
 //!   `data-hex` (`0x…`) for DWORD/QWORD, `deleted` (`key`/`value`) for .reg deletions and
 //!   `key-last-written` for hive values (see [`crate::registry`]).
+//!   unnamed values), and `message` when the event's template is known. Also `qualifiers` (the
+//!   high 16 bits of a classic event id), `source` (the name as written when it is an alias of the
+//!   provider's, such as `WAS`) and `binary`; `level` is the English name (`Error`, `Warning`,
+//!   `Information`, `Critical`, `Verbose`) whatever the form or language it was written in.
+//! - Registry values: `key` (normalized `HKLM\SOFTWARE\…`), `name`, `type`, `data`.
 //! - Configuration facts (IIS configuration): `fact` plus the fact's own fields (see the parsers).
 //!   Kinds `iis-applicationhost-config`, `aspnet-web-config`, `iis-metabase`; each fact cites the
 //!   line of its deciding attribute (`text` = that line), a schema default the closest element line
@@ -50,6 +55,9 @@ pub mod applicationhost;
 pub mod config_facts;
 pub mod config_xml;
 pub mod engine;
+pub mod event_text;
+pub mod events;
+pub mod evtx;
 pub mod grammar;
 pub mod iis_sections;
 pub mod iis_w3c;
@@ -228,6 +236,8 @@ pub fn parse_with_grammar(
         | FileKind::WsusSetupLog
         | FileKind::WindowsupdateLog
         | FileKind::CmtraceLog => Some(engine::parse_with(kind, input, grammar, &mut engine::NoHooks, sink)),
+        FileKind::Evtx => Some(evtx::parse(input, sink)),
+        FileKind::EventTextExport => Some(event_text::parse(input, sink)),
         _ => None,
     }
 }
