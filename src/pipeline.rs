@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 /// Everything loaded once per run: grammars, signatures, the compiled matcher.
 pub struct Engine {
     pub formats: FormatCatalog,
+    /// Event message templates (`grammars/events/`).
+    pub messages: std::sync::Arc<crate::formats::events::MessageCatalog>,
     pub catalog: Catalog,
     pub matcher: Matcher,
 }
@@ -31,10 +33,12 @@ impl Engine {
 
     pub fn from_files(files: &GrammarFiles) -> Result<Engine, GrammarError> {
         let formats = FormatCatalog::from_files(files)?;
+        let messages = std::sync::Arc::new(crate::formats::events::MessageCatalog::from_files(files)?);
         let catalog = Catalog::from_files(files)?;
         let matcher = Matcher::new(&catalog);
         Ok(Engine {
             formats,
+            messages,
             catalog,
             matcher,
         })
@@ -119,6 +123,9 @@ pub fn run_bundle(engine: &Engine, path: &Path, options: &Options) -> Result<Bun
 /// Runs the pipeline on a bundle already opened (or built in memory).
 pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) -> BundleReport {
     let zones = registry_zones(engine, &bundle);
+    let mut with_messages = options.clone();
+    with_messages.parse.messages = Some(engine.messages.clone());
+    let options = &with_messages;
     let results: Vec<(FileReport, FileMatches)> = bundle
         .files
         .par_iter()

@@ -724,3 +724,61 @@ fn a_signature_on_event_fields_cites_text_that_stands_in_the_record() {
     assert_eq!((from_csv.record, from_csv.line), (None, Some(2)));
     assert!(csv.lines().nth(1).unwrap().contains(&from_csv.text));
 }
+
+#[test]
+fn message_templates_from_the_grammar_files_of_the_run_are_used() {
+    // A signature that reads the rendered message, and a run whose WAS templates say something else.
+    let sig = r#"
+id = "TEST-MESSAGE"
+title = "t"
+severity = "error"
+origin = "test"
+summary = "s"
+remediation = "r"
+[[evidence]]
+id = "e"
+kinds = ["evtx"]
+where = { provider = "Microsoft-Windows-WAS", event-id = "5002", message = { contains = "switched off by the override" } }
+[[confidence]]
+level = "high"
+require = ["e"]
+"#;
+    let engine_with = |override_was: bool| {
+        let mut files = wsus_triage::grammars::GrammarFiles::embedded();
+        files.files.push(wsus_triage::grammars::GrammarFile {
+            path: "signatures/TEST-MESSAGE.toml".into(),
+            text: sig.into(),
+            origin: "test".into(),
+        });
+        if override_was {
+            let f = files
+                .files
+                .iter_mut()
+                .find(|f| f.path == "events/microsoft-windows-was.toml")
+                .unwrap();
+            f.text = f
+                .text
+                .replace("is being automatically disabled", "was switched off by the override")
+                .into();
+        }
+        wsus_triage::pipeline::Engine::from_files(&files).unwrap()
+    };
+    let evtx = write_evtx(&fixture_events());
+    let fires = |engine: &wsus_triage::pipeline::Engine| {
+        let bundle = wsus_triage::intake::Bundle::from_memory(
+            "b",
+            vec![("System.evtx".into(), evtx.clone())],
+            &Default::default(),
+        );
+        let options = wsus_triage::pipeline::Options {
+            diagnose: true,
+            ..Default::default()
+        };
+        wsus_triage::pipeline::run_opened(engine, bundle, &options)
+            .findings
+            .iter()
+            .any(|f| f.signature == "TEST-MESSAGE")
+    };
+    assert!(!fires(&engine_with(false)));
+    assert!(fires(&engine_with(true)));
+}

@@ -64,7 +64,7 @@ pub fn parse(input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> ParseOutcome 
     };
     let mut reader = Reader {
         sink,
-        catalog: MessageCatalog::embedded(),
+        catalog: input.options.messages(),
         problems: Problems::default(),
         records: 0,
         clock: Clock::new(input.options),
@@ -130,7 +130,7 @@ fn detect_layout(view: &TextView<'_>) -> Option<Layout> {
 /// Where records go, and what every layout needs to make them.
 struct Reader<'s> {
     sink: &'s mut dyn RecordSink,
-    catalog: &'static MessageCatalog,
+    catalog: &'s MessageCatalog,
     problems: Problems,
     records: u64,
     clock: Clock<'s>,

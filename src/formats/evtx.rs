@@ -99,7 +99,7 @@ pub fn parse(input: &ParseInput<'_>, sink: &mut dyn RecordSink) -> ParseOutcome 
     }
 
     let settings = Arc::new(ParserSettings::new().indent(false));
-    let catalog = MessageCatalog::embedded();
+    let catalog = input.options.messages();
     let order = record_order(&slots);
     let mut records = 0u64;
     for batch in order.chunks(BATCH) {

@@ -85,6 +85,17 @@ pub struct ParseOptions {
     pub registry_zone: Option<time::LocalZone>,
     /// The registry file `registry_zone` comes from.
     pub registry_zone_source: Option<String>,
+    /// Event message templates of the run (embedded plus `--grammars`); `None` = the embedded ones.
+    pub messages: Option<std::sync::Arc<events::MessageCatalog>>,
+}
+
+impl ParseOptions {
+    /// The event message templates to render with.
+    pub fn messages(&self) -> &events::MessageCatalog {
+        self.messages
+            .as_deref()
+            .unwrap_or_else(|| events::MessageCatalog::embedded())
+    }
 }
 
 impl ParseOptions {

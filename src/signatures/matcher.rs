@@ -95,9 +95,11 @@ impl Matcher {
                 predicates.sort_by_key(|(_, p)| cost(p));
                 let mut literals: Vec<String> = ev.literal.iter().map(|l| l.to_ascii_lowercase()).collect();
                 if literals.is_empty() {
-                    // A `contains` predicate's needle must be in the text, so it is a literal too.
-                    literals.extend(predicates.iter().find_map(|(_, p)| match p {
-                        Predicate::Contains(n) if !n.is_empty() => Some(n.clone()),
+                    // A `contains` on the record text itself must find its needle there, so it is a
+                    // literal too. Not so on other fields: some are derived (an event's `message` is
+                    // rendered from a template and does not stand in the XML).
+                    literals.extend(predicates.iter().find_map(|(f, p)| match p {
+                        Predicate::Contains(n) if !n.is_empty() && f == "text" => Some(n.clone()),
                         _ => None,
                     }));
                 }

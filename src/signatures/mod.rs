@@ -109,8 +109,10 @@ pub struct EvidenceDef {
     #[serde(default)]
     pub correlate: Option<CorrelateDef>,
     /// Literals of which at least one must appear in the record's text (ASCII case-insensitive): a
-    /// prefilter that lets the matcher skip the evidence for most records. Optional; `contains`
-    /// predicates are used as literals automatically.
+    /// prefilter that lets the matcher skip the evidence for most records. Optional; a `contains`
+    /// predicate on `text` is used as a literal automatically. A literal must stand in the record's
+    /// text itself (the log line, the event XML), not only in a derived field such as an event's
+    /// rendered `message`.
     #[serde(default)]
     pub literal: Vec<String>,
     /// A value to keep from each hit (a port, a GUID, a host name), with the distinct field values
