@@ -357,3 +357,21 @@ fn grammars_dir_overrides_event_message_templates() {
     assert_eq!(out.status.code(), Some(2), "a broken events file is a located error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("microsoft-windows-was.toml"));
 }
+
+#[test]
+fn every_renderer_is_pinned_by_a_snapshot() {
+    let bundle = sample("wsus2019-content-401");
+    for format in ["json", "jsonl", "markdown", "sarif", "html"] {
+        let out = run(&["analyze", "--format", format, bundle.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8(out.stdout)
+            .unwrap()
+            .replace(env!("CARGO_MANIFEST_DIR"), "<repo>");
+        insta::assert_snapshot!(format!("analyze_{format}_content_401"), text);
+    }
+    let out = run(&["analyze", "--format", "sarif", bundle.to_str().unwrap()]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "WSUS-CONTENT-VROOT-AUTH");
+    assert!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64());
+}

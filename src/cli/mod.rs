@@ -118,9 +118,10 @@ fn min_severity(m: MinSeverity) -> Severity {
 
 fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
     let format = output_format(&a.common);
-    if matches!(format, OutputFormat::Sarif | OutputFormat::Html | OutputFormat::Csv) {
+    if format == OutputFormat::Csv {
         return Err(miette!(
-            "--format {format:?} is not available for this command in this version yet (use human, json, jsonl or markdown)"
+            help = "csv is the per-bundle table of `triage`",
+            "--format csv is not available for analyze or inventory"
         ));
     }
     let engine = engine(&a.common)?;
@@ -158,6 +159,8 @@ fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
         OutputFormat::Json => report::json::document(&reports),
         OutputFormat::Jsonl => reports.iter().map(report::json::bundle_line).collect(),
         OutputFormat::Markdown => report::markdown::render(&reports, diagnose),
+        OutputFormat::Sarif => report::sarif::render(&reports, &engine.catalog),
+        OutputFormat::Html => report::html::render(&reports, diagnose),
         _ if diagnose => report::human::render(&reports, color(&a.common), terminal_width()),
         _ => report::inventory::render(&reports),
     };
