@@ -1068,10 +1068,8 @@ fn evidence_involves(reading: &Reading, e: &EvidenceDef) -> bool {
             }
             match sub {
                 None => true,
-                Some(sub) => {
-                    let mut subs = field("sc-substatus").peekable();
-                    subs.peek().is_none() || subs.any(|p| mentions(p, sub))
-                }
+                // Every substatus predicate must accept it (`{ not_regex = '^3$' }` accepts 2).
+                Some(sub) => field("sc-substatus").all(|p| p.test(Some(sub))),
             }
         }
         ReadingKind::HttperrReason => field("s-reason").any(|p| mentions(p, &reading.value)),

@@ -471,7 +471,11 @@ fn the_embedded_signature_involves_401_on_content() {
         .iter()
         .find(|r| r.kind == ReadingKind::HttpStatus)
         .expect("HTTP 401");
-    assert_eq!(r.signatures, ["WSUS-CONTENT-VROOT-AUTH"]);
+    assert!(
+        r.signatures.iter().any(|s| s == "WSUS-CONTENT-VROOT-AUTH"),
+        "{:?}",
+        r.signatures
+    );
     // cleared_by (200/206/304) is noise that clears a hit, not evidence of the issue.
     let ok = explain("206", &book(), &embedded_catalog());
     assert!(ok.readings.iter().all(|r| r.signatures.is_empty()));
