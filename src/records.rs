@@ -124,6 +124,11 @@ impl<'a> Fields<'a> {
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
+
+    /// Removes every field, keeping the storage (a parser reuses one `Fields` for many records).
+    pub fn clear(&mut self) {
+        self.pairs.clear();
+    }
 }
 
 /// One unit of evidence-bearing data read from a file.
