@@ -55,9 +55,9 @@ fn input<'a>(bytes: &'a [u8], options: &'a ParseOptions) -> ParseInput<'a> {
     }
 }
 
-#[divan::bench(sample_count = 10)]
-fn one_pass_8mb(bencher: Bencher) {
-    let bytes = iis_log(8);
+#[divan::bench(sample_count = 5)]
+fn one_pass_64mb(bencher: Bencher) {
+    let bytes = iis_log(64);
     let options = ParseOptions::default();
     let plan = Plan {
         parallel_from: usize::MAX,
@@ -81,14 +81,30 @@ fn chunked_parallel_64mb(bencher: Bencher) {
     });
 }
 
-#[divan::bench(sample_count = 10)]
-fn parse_and_match_8mb(bencher: Bencher) {
-    let bytes = iis_log(8);
+#[divan::bench(sample_count = 5)]
+fn parse_and_match_64mb(bencher: Bencher) {
+    let bytes = iis_log(64);
     let options = ParseOptions::default();
     let engine = wsus_triage::pipeline::Engine::load(&[]).expect("embedded grammars load");
     bencher.counter(BytesCount::new(bytes.len())).bench(|| {
         let mut state = engine.matcher.file_state(0, FileKind::IisW3cLog);
         black_box(iis_w3c::parse(&input(&bytes, &options), &mut state));
+        state.finish().stats.len()
+    });
+}
+
+#[divan::bench(sample_count = 5)]
+fn parse_and_match_one_pass_64mb(bencher: Bencher) {
+    let bytes = iis_log(64);
+    let options = ParseOptions::default();
+    let engine = wsus_triage::pipeline::Engine::load(&[]).expect("embedded grammars load");
+    let plan = Plan {
+        parallel_from: usize::MAX,
+        ..Plan::default()
+    };
+    bencher.counter(BytesCount::new(bytes.len())).bench(|| {
+        let mut state = engine.matcher.file_state(0, FileKind::IisW3cLog);
+        black_box(iis_w3c::read_with_plan(&input(&bytes, &options), &plan, &mut state));
         state.finish().stats.len()
     });
 }

@@ -29,6 +29,7 @@ use encoding_rs::WINDOWS_1252;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::ops::{ControlFlow, Range};
+use std::sync::Mutex;
 
 /// One line handed to a [`LineFormat`].
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +80,7 @@ impl Default for Plan {
     fn default() -> Plan {
         Plan {
             parallel_from: 32 << 20,
-            chunk_bytes: 4 << 20,
+            chunk_bytes: 1 << 20,
         }
     }
 }
@@ -262,18 +263,24 @@ fn read_parallel<F: LineFormat>(
     let window = (2 * rayon::current_num_threads()).clamp(2, 32);
     let mut tally = F::Tally::default();
     let mut stats = LineStats::default();
+    let pool = BatchPool {
+        free: Mutex::new(Vec::new()),
+        keep: 2 * window,
+    };
+    let pool = &pool;
     let mut windows = chunks.chunks(window);
-    let mut current = windows.next().map(|w| read_window(text, format, w, initial, 1));
+    let mut current = windows.next().map(|w| read_window(text, format, w, initial, 1, pool));
     while let Some((results, end_state, end_line)) = current.take() {
         let following = windows.next();
         let mut next = None;
         rayon::in_place_scope(|scope| {
             if let Some(w) = following {
                 let next = &mut next;
-                scope.spawn(move |_| *next = Some(read_window(text, format, w, end_state, end_line)));
+                scope.spawn(move |_| *next = Some(read_window(text, format, w, end_state, end_line, pool)));
             }
-            for result in results {
+            for mut result in results {
                 result.batch.replay(sink);
+                pool.give(result.batch);
                 format.merge(&mut tally, result.tally);
                 add_stats(&mut stats, &result.stats);
             }
@@ -333,6 +340,7 @@ fn read_window<'a, F: LineFormat>(
     chunks: &[Range<usize>],
     start_state: F::State,
     first_line: u64,
+    pool: &BatchPool<'a>,
 ) -> (Vec<ChunkResult<'a, F>>, F::State, u64) {
     let sep = text.separator;
     let counts: Vec<u64> = chunks
@@ -353,13 +361,16 @@ fn read_window<'a, F: LineFormat>(
     let mut results: Vec<ChunkResult<'a, F>> = chunks
         .par_iter()
         .zip(firsts.par_iter())
-        .map(|(range, &first)| read_chunk(text, format, range.clone(), first, start_state.clone()))
+        .map(|(range, &first)| read_chunk(text, format, range.clone(), first, start_state.clone(), pool))
         .collect();
     // Chunks read from a state a directive of an earlier chunk changed are read again.
     let mut known = start_state;
     for (i, result) in results.iter_mut().enumerate() {
         if result.start_state != known {
-            *result = read_chunk(text, format, chunks[i].clone(), firsts[i], known);
+            let wrong = std::mem::replace(result, read_chunk(text, format, chunks[i].clone(), firsts[i], known, pool));
+            let mut batch = wrong.batch;
+            batch.clear();
+            pool.give(batch);
         }
         known = result.end_state.clone();
     }
@@ -372,6 +383,7 @@ fn read_chunk<'a, F: LineFormat>(
     range: Range<usize>,
     first_line: u64,
     state: F::State,
+    pool: &BatchPool<'a>,
 ) -> ChunkResult<'a, F> {
     let start_state = state.clone();
     let mut reader = ChunkReader::new(format, state, text, range.clone(), first_line);
@@ -379,7 +391,7 @@ fn read_chunk<'a, F: LineFormat>(
         data: text.data,
         whole: text.whole(range.clone()),
         range,
-        batch: Batch::default(),
+        batch: pool.take(),
     };
     reader.read(&mut sink);
     ChunkResult {
@@ -433,10 +445,23 @@ struct Batch<'a> {
     continuation: Vec<TextRef<'a>>,
 }
 
+/// String equality without a call to `memcmp` (field names are short).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// How many recent layouts a record's field names are compared with before a new one is stored.
 const RECENT_LAYOUTS: usize = 4;
 
 impl<'a> Batch<'a> {
+    fn clear(&mut self) {
+        self.records.clear();
+        self.values.clear();
+        self.owned.clear();
+        self.layouts.clear();
+        self.continuation.clear();
+    }
+
     fn own(&mut self, s: &str) -> u32 {
         self.owned.push(s.to_string());
         (self.owned.len() - 1) as u32
@@ -463,7 +488,7 @@ impl<'a> Batch<'a> {
     fn layout(&mut self, record: &Record<'_>) -> u32 {
         let n = record.fields.len();
         for (back, layout) in self.layouts.iter().rev().take(RECENT_LAYOUTS).enumerate() {
-            if layout.len() == n && layout.iter().zip(record.fields.iter()).all(|(a, (b, _))| a == b) {
+            if layout.len() == n && layout.iter().zip(record.fields.iter()).all(|(a, (b, _))| same(a, b)) {
                 return (self.layouts.len() - 1 - back) as u32;
             }
         }
@@ -509,8 +534,9 @@ impl<'a> Batch<'a> {
         });
     }
 
-    /// Pushes the records into `sink`, rebuilt as they were, in order.
-    fn replay(self, sink: &mut dyn RecordSink) {
+    /// Pushes the records into `sink`, rebuilt as they were, in order, and empties the batch
+    /// (keeping its storage for another chunk).
+    fn replay(&mut self, sink: &mut dyn RecordSink) {
         let Batch {
             records,
             values,
@@ -526,22 +552,21 @@ impl<'a> Batch<'a> {
         };
         let no_names: &[String] = &[];
         let mut fields = Fields::new();
-        for c in records {
+        for c in records.drain(..) {
             let text = resolve(c.text);
             let names = layouts.get(c.layout as usize).map_or(no_names, Vec::as_slice);
             let spans = values
                 .get(c.values.start as usize..c.values.end as usize)
                 .unwrap_or_default();
-            for (name, v) in names.iter().zip(spans) {
+            fields.extend(names.iter().zip(spans).map(|(name, v)| {
                 let value = if v.start == OWNED {
                     owned.get(v.len as usize).map_or("", String::as_str)
                 } else {
                     // invariant: the span was cut from this text when the record was compacted
-                    text.get(v.start as usize..(v.start + v.len) as usize)
-                        .unwrap_or_default()
+                    text.get(v.start as usize..(v.start + v.len) as usize).unwrap_or_default()
                 };
-                fields.push(Cow::Borrowed(name.as_str()), Cow::Borrowed(value));
-            }
+                (Cow::Borrowed(name.as_str()), Cow::Borrowed(value))
+            }));
             let continuation = continuation
                 .get(c.continuation.start as usize..c.continuation.end as usize)
                 .unwrap_or_default()
@@ -558,6 +583,31 @@ impl<'a> Batch<'a> {
             sink.record(&record);
             fields = record.fields;
             fields.clear();
+        }
+        values.clear();
+        owned.clear();
+        layouts.clear();
+        continuation.clear();
+    }
+}
+
+/// Emptied batches kept for the next chunks: their storage is reused rather than allocated (and
+/// its pages faulted in) again for every chunk.
+struct BatchPool<'a> {
+    free: Mutex<Vec<Batch<'a>>>,
+    keep: usize,
+}
+
+impl<'a> BatchPool<'a> {
+    fn take(&self) -> Batch<'a> {
+        self.free.lock().ok().and_then(|mut f| f.pop()).unwrap_or_default()
+    }
+
+    fn give(&self, batch: Batch<'a>) {
+        if let Ok(mut f) = self.free.lock()
+            && f.len() < self.keep
+        {
+            f.push(batch);
         }
     }
 }

@@ -141,6 +141,8 @@ pub(crate) struct W3cTally {
     notes: BTreeMap<String, String>,
     /// The last date text parsed and its value: consecutive records share their date.
     date_cache: Option<([u8; 10], NaiveDate)>,
+    /// The storage of the last record's fields, reused for the next one.
+    spare: Fields<'static>,
 }
 
 struct W3cFormat<'o> {
@@ -232,8 +234,25 @@ impl W3cFormat<'_> {
             return;
         };
         let expected = layout.names.len();
-        let mut values = Values::split(text, expected);
-        let n = values.len();
+        // The usual line: no quotes and exactly one space between values, split straight into the
+        // record's fields. Anything else goes through the careful split.
+        let spare = std::mem::take(&mut tally.spare).recycle();
+        let (fields, n, time) = match split_plain(text, layout, spare) {
+            Some(fields) => {
+                let time = self.timestamp(layout, state.directive_date, |i| field_at(&fields, i), tally);
+                (fields, expected, time)
+            }
+            None => {
+                let mut values = Values::split(text, expected);
+                let time = self.timestamp(layout, state.directive_date, |i| values.get(i), tally);
+                let n = values.len();
+                let mut fields = Fields::with_capacity(expected.min(n));
+                for (name, value) in layout.names.iter().zip(values.drain()) {
+                    fields.push(Cow::Borrowed(name.as_str()), value);
+                }
+                (fields, n, time)
+            }
+        };
         // HTTP API 1.0 lines end at s-reason: the default layout's s-queuename may be absent.
         let fits = n == expected || (layout.default && n + 1 == expected);
         if !fits {
@@ -247,7 +266,6 @@ impl W3cFormat<'_> {
                 Problem::at_line(line.number, format!("{n} fields, #Fields names {expected}{cut}")),
             );
         }
-        let time = self.timestamp(layout, state.directive_date, &values, tally);
         match time {
             Some(t) if t.basis == crate::records::TimeBasis::Utc => tally.utc_records += 1,
             Some(_) => tally.local_records += 1,
@@ -255,7 +273,7 @@ impl W3cFormat<'_> {
                 let why = if layout.date.is_none() && layout.date_local.is_none() && state.directive_date.is_none() {
                     "no date: #Fields has no date field and no #Date directive came before".to_string()
                 } else {
-                    let shown = |i: Option<usize>| i.and_then(|i| values.get(i)).unwrap_or("");
+                    let shown = |i: Option<usize>| i.and_then(|i| field_at(&fields, i)).unwrap_or("");
                     let (d, t) = if layout.time.is_some() {
                         (shown(layout.date), shown(layout.time))
                     } else {
@@ -266,10 +284,6 @@ impl W3cFormat<'_> {
                 tally.problems.push("no timestamp", Problem::at_line(line.number, why));
             }
         }
-        let mut fields = Fields::with_capacity(expected.min(n));
-        for (name, value) in layout.names.iter().zip(values.drain()) {
-            fields.push(Cow::Borrowed(name.as_str()), value);
-        }
         let record = Record {
             position: Position::Line(line.number),
             time,
@@ -279,29 +293,30 @@ impl W3cFormat<'_> {
         };
         sink.record(&record);
         tally.records += 1;
+        tally.spare = record.fields.recycle();
     }
 
-    fn timestamp(
+    fn timestamp<'v>(
         &self,
         layout: &Layout,
         directive_date: Option<NaiveDate>,
-        values: &Values<'_>,
+        values: impl Fn(usize) -> Option<&'v str>,
         tally: &mut W3cTally,
     ) -> Option<Timestamp> {
         if let Some(ti) = layout.time {
             let date = match layout.date {
-                Some(di) => cached_date(values.get(di)?, &mut tally.date_cache)?,
+                Some(di) => cached_date(values(di)?, &mut tally.date_cache)?,
                 None => directive_date?,
             };
-            let time = parse_time(values.get(ti)?)?;
+            let time = parse_time(values(ti)?)?;
             return Some(Timestamp::utc(NaiveDateTime::new(date, time)));
         }
         let (Some(di), Some(ti)) = (layout.date_local, layout.time_local) else {
             return None;
         };
         let local = NaiveDateTime::new(
-            cached_date(values.get(di)?, &mut tally.date_cache)?,
-            parse_time(values.get(ti)?)?,
+            cached_date(values(di)?, &mut tally.date_cache)?,
+            parse_time(values(ti)?)?,
         );
         Some(match self.local_zone {
             Some((zone, _)) => zone.timestamp(local),
@@ -316,7 +331,7 @@ impl LineFormat for W3cFormat<'_> {
 
     fn line(&self, state: &mut W3cState, tally: &mut W3cTally, line: Line<'_>, sink: &mut dyn RecordSink) {
         let text = line.text;
-        if text.contains('\0') {
+        if memchr::memchr(0, text.as_bytes()).is_some() {
             // A server that stopped while writing leaves the space it had reserved as NULs; the
             // log resumes after them (often with a new directive block) on the same line.
             let nuls = text.bytes().filter(|&b| b == 0).count();
@@ -357,6 +372,40 @@ impl W3cFormat<'_> {
     }
 }
 
+/// The fields of a line with no quote and exactly one space between values; `None` otherwise.
+fn split_plain<'l>(line: &'l str, layout: &'l Layout, mut fields: Fields<'l>) -> Option<Fields<'l>> {
+    let bytes = line.as_bytes();
+    if memchr::memchr(b'"', bytes).is_some() {
+        return None;
+    }
+    // Values cut at each space; the pairs are written straight into the fields' storage.
+    let mut start = 0;
+    let mut spaces = memchr::memchr_iter(b' ', bytes);
+    let mut pieces = std::iter::from_fn(|| {
+        let end = match spaces.next() {
+            Some(space) => space,
+            None if start <= bytes.len() => bytes.len(),
+            None => return None,
+        };
+        // invariant: spaces are ASCII, so the cuts sit on char boundaries
+        let piece = line.get(start..end).unwrap_or_default();
+        start = end + 1;
+        Some(piece)
+    });
+    fields.extend(
+        layout
+            .names
+            .iter()
+            .zip(pieces.by_ref())
+            .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value))),
+    );
+    (fields.len() == layout.names.len() && pieces.next().is_none()).then_some(fields)
+}
+
+fn field_at<'f>(fields: &'f Fields<'_>, i: usize) -> Option<&'f str> {
+    fields.iter().nth(i).map(|(_, v)| v)
+}
+
 /// The values of a record line.
 struct Values<'l> {
     values: Vec<Cow<'l, str>>,
@@ -366,7 +415,7 @@ impl<'l> Values<'l> {
     /// Splits a line into values, trying single spaces, then runs of spaces, quotes honoured
     /// when the line has any; keeps the single-space split when neither fits `expected`.
     fn split(line: &'l str, expected: usize) -> Values<'l> {
-        let quoted = line.as_bytes().first() == Some(&b'"') || memchr::memmem::find(line.as_bytes(), b" \"").is_some();
+        let quoted = memchr::memchr(b'"', line.as_bytes()).is_some();
         let mut values = Vec::with_capacity(expected);
         if quoted {
             split_quoted(line, false, &mut values);
