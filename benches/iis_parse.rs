@@ -23,11 +23,25 @@ fn iis_log(mb: usize) -> Vec<u8> {
         n += 1;
         let s = n * 86_400 / (mb as u64 * 5000);
         let (method, uri, ua, status) = match n % 10 {
-            0..=3 => ("POST", "/ClientWebService/client.asmx".to_string(), "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50", "200 0 0"),
-            4 => ("POST", "/ReportingWebService/ReportingWebService.asmx".to_string(), "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50", "200 0 0"),
+            0..=3 => (
+                "POST",
+                "/ClientWebService/client.asmx".to_string(),
+                "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+                "200 0 0",
+            ),
+            4 => (
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx".to_string(),
+                "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+                "200 0 0",
+            ),
             _ => (
                 "GET",
-                format!("/Content/{:02X}/{:040X}.cab", n % 256, n.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 600),
+                format!(
+                    "/Content/{:02X}/{:040X}.cab",
+                    n % 256,
+                    n.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 600
+                ),
                 "Microsoft+BITS/7.8",
                 if n % 101 == 0 { "401 2 5" } else { "206 0 0" },
             ),

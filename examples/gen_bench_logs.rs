@@ -87,7 +87,11 @@ fn main() -> std::io::Result<()> {
     }
     let logs = out.join("LogFiles");
     fs::create_dir_all(&logs)?;
-    write_softwaredistribution(&logs.join("SoftwareDistribution.log"), text_mb * MB - wu_bytes, &mut rng)?;
+    write_softwaredistribution(
+        &logs.join("SoftwareDistribution.log"),
+        text_mb * MB - wu_bytes,
+        &mut rng,
+    )?;
     Ok(())
 }
 
@@ -182,30 +186,64 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
         match roll {
             0..=349 => {
                 let ua = if c % 10 == 0 { WUA_OLD } else { WUA };
-                iis_line(&mut buf, &line("POST", "/ClientWebService/client.asmx", "-", "-", ua, "200 0 0", taken), wide, rng)
+                iis_line(
+                    &mut buf,
+                    &line("POST", "/ClientWebService/client.asmx", "-", "-", ua, "200 0 0", taken),
+                    wide,
+                    rng,
+                )
             }
             350..=399 => iis_line(
                 &mut buf,
-                &line("POST", "/ReportingWebService/ReportingWebService.asmx", "-", "-", WUA, "200 0 0", taken),
+                &line(
+                    "POST",
+                    "/ReportingWebService/ReportingWebService.asmx",
+                    "-",
+                    "-",
+                    WUA,
+                    "200 0 0",
+                    taken,
+                ),
                 wide,
                 rng,
             ),
             400..=429 => iis_line(
                 &mut buf,
-                &line("POST", "/SimpleAuthWebService/SimpleAuth.asmx", "-", "-", WUA, "200 0 0", taken),
+                &line(
+                    "POST",
+                    "/SimpleAuthWebService/SimpleAuth.asmx",
+                    "-",
+                    "-",
+                    WUA,
+                    "200 0 0",
+                    taken,
+                ),
                 wide,
                 rng,
             ),
             430..=459 => {
                 let status = if roll % 2 == 0 { "200 0 0" } else { "304 0 0" };
-                iis_line(&mut buf, &line("GET", "/selfupdate/wuident.cab", "0911041507", "-", WUA, status, taken), wide, rng)
+                iis_line(
+                    &mut buf,
+                    &line("GET", "/selfupdate/wuident.cab", "0911041507", "-", WUA, status, taken),
+                    wide,
+                    rng,
+                )
             }
             460..=469 => {
                 // NTLM handshake of the console: 401.2, 401.1, then 200 for the same client and URI.
                 let uri = "/ApiRemoting30/WebService.asmx";
                 let l = line("POST", uri, "-", "-", CONSOLE_UA, "401 2 5", 1);
                 iis_line(&mut buf, &l, wide, rng);
-                iis_line(&mut buf, &IisLine { status: "401 1 2148074254", ..l }, wide, rng);
+                iis_line(
+                    &mut buf,
+                    &IisLine {
+                        status: "401 1 2148074254",
+                        ..l
+                    },
+                    wide,
+                    rng,
+                );
                 iis_line(
                     &mut buf,
                     &IisLine {
@@ -218,7 +256,12 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
                     rng,
                 );
             }
-            470..=474 => iis_line(&mut buf, &line("HEAD", file, "-", "-", WUA, "404 0 2", taken), wide, rng),
+            470..=474 => iis_line(
+                &mut buf,
+                &line("HEAD", file, "-", "-", WUA, "404 0 2", taken),
+                wide,
+                rng,
+            ),
             475..=476 => iis_line(
                 &mut buf,
                 &line("POST", "/ClientWebService/client.asmx", "-", "-", WUA, "503 0 0", taken),
@@ -246,24 +289,51 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
 }
 
 const WU_LINES: [(&str, &str); 14] = [
-    ("Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 161"),
-    ("Agent", "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No"),
-    ("ProtocolTalker", "ServiceId = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}, Server URL = http://wsus01.contoso.com:8530/ClientWebService/client.asmx"),
+    (
+        "Agent",
+        "* START * Finding updates CallerId = UpdateOrchestrator  Id = 161",
+    ),
+    (
+        "Agent",
+        "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
+    ),
+    (
+        "ProtocolTalker",
+        "ServiceId = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}, Server URL = http://wsus01.contoso.com:8530/ClientWebService/client.asmx",
+    ),
     ("ProtocolTalker", "OK to reuse existing configuration"),
     ("ProtocolTalker", "PTInfo: Server requested registration"),
     ("WebServices", "Auto proxy settings for this web service call."),
-    ("DownloadManager", "Regulation: {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} - Regulation server path is empty. Skipping regulation."),
-    ("Agent", "Found 3 updates and 129 categories in search; evaluated appl. rules of 2271 out of 4413 deployed entities"),
-    ("Agent", "* END * Finding updates CallerId = UpdateOrchestrator  Id = 161"),
+    (
+        "DownloadManager",
+        "Regulation: {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} - Regulation server path is empty. Skipping regulation.",
+    ),
+    (
+        "Agent",
+        "Found 3 updates and 129 categories in search; evaluated appl. rules of 2271 out of 4413 deployed entities",
+    ),
+    (
+        "Agent",
+        "* END * Finding updates CallerId = UpdateOrchestrator  Id = 161",
+    ),
     ("Shared", "Network state: Connected"),
     ("Misc", "LoadHistoryEventFromRegistry completed, hr = 8024000C"),
     ("DataStore", "Data store successfully initialized"),
-    ("IdleTimer", "WU operation (CSearchCall::Init ID 161) started; operation # 66; does use network; is not at background priority"),
-    ("Deployment", "  Title = 2024-11 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5046613)"),
+    (
+        "IdleTimer",
+        "WU operation (CSearchCall::Init ID 161) started; operation # 66; does use network; is not at background priority",
+    ),
+    (
+        "Deployment",
+        "  Title = 2024-11 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5046613)",
+    ),
 ];
 
 const WU_FAILURES: [(&str, &str); 5] = [
-    ("ProtocolTalker", "*FAILED* [8024401C] Method failed [CClientCallRecorder::SyncUpdates:1078]"),
+    (
+        "ProtocolTalker",
+        "*FAILED* [8024401C] Method failed [CClientCallRecorder::SyncUpdates:1078]",
+    ),
     ("ProtocolTalker", "*FAILED* [80244022] SyncUpdates_WithRecovery failed"),
     ("WebServices", "*FAILED* [80072EE2] Send request"),
     ("Misc", "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed"),

@@ -143,6 +143,8 @@ pub(crate) struct W3cTally {
     date_cache: Option<([u8; 10], NaiveDate)>,
     /// The storage of the last record's fields, reused for the next one.
     spare: Fields<'static>,
+    /// Where the spaces of the current line are.
+    cuts: Vec<usize>,
 }
 
 struct W3cFormat<'o> {
@@ -237,7 +239,7 @@ impl W3cFormat<'_> {
         // The usual line: no quotes and exactly one space between values, split straight into the
         // record's fields. Anything else goes through the careful split.
         let spare = std::mem::take(&mut tally.spare).recycle();
-        let (fields, n, time) = match split_plain(text, layout, spare) {
+        let (fields, n, time) = match split_plain(text, layout, spare, &mut tally.cuts) {
             Some(fields) => {
                 let time = self.timestamp(layout, state.directive_date, |i| field_at(&fields, i), tally);
                 (fields, expected, time)
@@ -373,33 +375,37 @@ impl W3cFormat<'_> {
 }
 
 /// The fields of a line with no quote and exactly one space between values; `None` otherwise.
-fn split_plain<'l>(line: &'l str, layout: &'l Layout, mut fields: Fields<'l>) -> Option<Fields<'l>> {
+/// `cuts` is scratch space for the positions of the spaces.
+fn split_plain<'l>(
+    line: &'l str,
+    layout: &'l Layout,
+    mut fields: Fields<'l>,
+    cuts: &mut Vec<usize>,
+) -> Option<Fields<'l>> {
     let bytes = line.as_bytes();
     if memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
-    // Values cut at each space; the pairs are written straight into the fields' storage.
-    let mut start = 0;
-    let mut spaces = memchr::memchr_iter(b' ', bytes);
-    let mut pieces = std::iter::from_fn(|| {
-        let end = match spaces.next() {
-            Some(space) => space,
-            None if start <= bytes.len() => bytes.len(),
-            None => return None,
+    cuts.clear();
+    cuts.extend(memchr::memchr_iter(b' ', bytes));
+    if cuts.len() + 1 != layout.names.len() {
+        return None;
+    }
+    // A slice iterator has a known length, so the pairs are written straight into the storage.
+    fields.extend(layout.names.iter().enumerate().map(|(i, name)| {
+        let start = if i == 0 {
+            0
+        } else {
+            cuts.get(i - 1).map_or(bytes.len(), |c| c + 1)
         };
+        let end = cuts.get(i).copied().unwrap_or(bytes.len());
         // invariant: spaces are ASCII, so the cuts sit on char boundaries
-        let piece = line.get(start..end).unwrap_or_default();
-        start = end + 1;
-        Some(piece)
-    });
-    fields.extend(
-        layout
-            .names
-            .iter()
-            .zip(pieces.by_ref())
-            .map(|(name, value)| (Cow::Borrowed(name.as_str()), Cow::Borrowed(value))),
-    );
-    (fields.len() == layout.names.len() && pieces.next().is_none()).then_some(fields)
+        (
+            Cow::Borrowed(name.as_str()),
+            Cow::Borrowed(line.get(start..end).unwrap_or_default()),
+        )
+    }));
+    Some(fields)
 }
 
 fn field_at<'f>(fields: &'f Fields<'_>, i: usize) -> Option<&'f str> {
