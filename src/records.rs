@@ -136,7 +136,12 @@ impl<'a> Fields<'a> {
     pub fn recycle<'b>(mut self) -> Fields<'b> {
         self.pairs.clear();
         Fields {
-            pairs: self.pairs.into_iter().filter_map(|_| None).collect(),
+            // Runs on no element (the vector is empty); correct even if it did.
+            pairs: self
+                .pairs
+                .into_iter()
+                .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
         }
     }
 }
