@@ -43,7 +43,7 @@ fn iis_log(mb: usize) -> Vec<u8> {
                     n.wrapping_mul(0x9E37_79B9_7F4A_7C15) % 600
                 ),
                 "Microsoft+BITS/7.8",
-                if n % 101 == 0 { "401 2 5" } else { "206 0 0" },
+                if n.is_multiple_of(101) { "401 2 5" } else { "206 0 0" },
             ),
         };
         out.push_str(&format!(
