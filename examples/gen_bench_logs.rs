@@ -185,7 +185,7 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
         let bits = BITS[(c % 3) as usize];
         match roll {
             0..=349 => {
-                let ua = if c % 10 == 0 { WUA_OLD } else { WUA };
+                let ua = if c.is_multiple_of(10) { WUA_OLD } else { WUA };
                 iis_line(
                     &mut buf,
                     &line("POST", "/ClientWebService/client.asmx", "-", "-", ua, "200 0 0", taken),
@@ -222,7 +222,7 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
                 rng,
             ),
             430..=459 => {
-                let status = if roll % 2 == 0 { "200 0 0" } else { "304 0 0" };
+                let status = if roll.is_multiple_of(2) { "200 0 0" } else { "304 0 0" };
                 iis_line(
                     &mut buf,
                     &line("GET", "/selfupdate/wuident.cab", "0911041507", "-", WUA, status, taken),
@@ -272,12 +272,12 @@ fn write_iis_day(path: &Path, day: u64, bytes: u64, content: &[String], rng: &mu
                 let denied = c < DENIED_CLIENTS && rng.below(4) == 0;
                 let status = if denied {
                     "401 2 5"
-                } else if roll % 3 == 0 {
+                } else if roll.is_multiple_of(3) {
                     "200 0 0"
                 } else {
                     "206 0 0"
                 };
-                let method = if roll % 17 == 0 { "HEAD" } else { "GET" };
+                let method = if roll.is_multiple_of(17) { "HEAD" } else { "GET" };
                 iis_line(&mut buf, &line(method, file, "-", "-", bits, status, taken), wide, rng)
             }
         }
