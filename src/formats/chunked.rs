@@ -448,20 +448,24 @@ struct Batch<'a> {
     continuation: Vec<TextRef<'a>>,
 }
 
-/// String equality without a call to `memcmp` (field names are short): eight bytes at a time.
+/// String equality without a call to `memcmp` and without a byte loop (field names are short and
+/// compared once per record): a few overlapping word compares.
 fn same(a: &str, b: &str) -> bool {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    while let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
-        if x != y {
-            return false;
-        }
-        a = &a[8..];
-        b = &b[8..];
+    fn word<const W: usize>(s: &[u8], at: usize) -> Option<&[u8; W]> {
+        s.get(at..).and_then(|t| t.first_chunk::<W>())
     }
-    a.iter().zip(b).all(|(x, y)| x == y)
+    match n {
+        0 => true,
+        1..=3 => a == b,
+        4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// How many recent layouts a record's field names are compared with before a new one is stored.
@@ -638,5 +642,181 @@ struct BatchSink<'a> {
 impl RecordSink for BatchSink<'_> {
     fn record(&mut self, record: &Record<'_>) {
         self.batch.push(record, self.data, &self.range, self.whole);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A toy multi-line format: a record starts with `[n]` and sets the state to `n`; lines that
+    /// start with a space continue the record; other lines are records read with the state.
+    struct Toy;
+
+    #[derive(Default)]
+    struct ToyTally {
+        records: u64,
+        pending: Option<(u64, String, Vec<String>)>,
+    }
+
+    impl Toy {
+        fn flush(&self, state: u32, tally: &mut ToyTally, sink: &mut dyn RecordSink) {
+            if let Some((n, text, cont)) = tally.pending.take() {
+                let mut r = Record::line(n, text);
+                r.continuation = cont.into_iter().map(Cow::Owned).collect();
+                r.fields.push("state", state.to_string());
+                sink.record(&r);
+                tally.records += 1;
+            }
+        }
+    }
+
+    impl LineFormat for Toy {
+        type State = u32;
+        type Tally = ToyTally;
+
+        fn line(&self, state: &mut u32, tally: &mut ToyTally, line: Line<'_>, sink: &mut dyn RecordSink) {
+            if let Some(rest) = line.text.strip_prefix(' ') {
+                if let Some(p) = tally.pending.as_mut() {
+                    p.2.push(rest.to_string());
+                }
+                return;
+            }
+            self.flush(*state, tally, sink);
+            if let Some(n) = line.text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+                *state = n.parse().unwrap_or(0);
+                return;
+            }
+            // The field value is borrowed from the line, as real parsers do.
+            let mut r = Record::line(line.number, line.text);
+            r.fields.push("word", line.text.split(' ').next().unwrap_or(""));
+            r.fields.push("cut", if line.unterminated { "yes" } else { "no" });
+            sink.record(&r);
+            tally.pending = Some((line.number, format!("after {}", line.number), Vec::new()));
+        }
+
+        fn end_chunk(&self, state: &mut u32, tally: &mut ToyTally, sink: &mut dyn RecordSink) {
+            self.flush(*state, tally, sink);
+        }
+
+        fn merge(&self, into: &mut ToyTally, later: ToyTally) {
+            into.records += later.records;
+        }
+
+        fn may_start_chunk(&self, line: &[u8]) -> bool {
+            !line.starts_with(b" ")
+        }
+    }
+
+    #[derive(Default)]
+    struct Dump(Vec<String>);
+
+    impl RecordSink for Dump {
+        fn record(&mut self, r: &Record<'_>) {
+            let fields: Vec<String> = r.fields.iter().map(|(a, b)| format!("{a}={b}")).collect();
+            self.0
+                .push(format!("{:?} {:?} {:?} {fields:?}", r.position, r.text, r.continuation));
+        }
+    }
+
+    fn read(data: &[u8], encoding: TextEncoding, plan: &Plan) -> (Vec<String>, u64, LineStats) {
+        let mut sink = Dump::default();
+        let (tally, stats) = read_lines(data, encoding, &Toy, 0, plan, &mut sink);
+        (sink.0, tally.records, stats)
+    }
+
+    fn sample() -> Vec<u8> {
+        let mut text = Vec::new();
+        for i in 0..400u32 {
+            if i % 37 == 0 {
+                text.extend_from_slice(format!("[{i}]\r\n").as_bytes());
+            }
+            text.extend_from_slice(format!("word{i} rest of line {i}\r\n").as_bytes());
+            for k in 0..(i % 4) {
+                text.extend_from_slice(format!("  continuation {k}\n").as_bytes());
+            }
+            if i % 50 == 0 {
+                // A line that is not UTF-8: decoded as Windows-1252 on its own.
+                text.extend_from_slice(b"Gr\xfc\xdfe aus K\xf6ln\r\n");
+            }
+        }
+        text.extend_from_slice(b"last line without a break");
+        text
+    }
+
+    #[test]
+    fn word_compare_of_names() {
+        for (a, b) in [
+            ("", ""),
+            ("a", "a"),
+            ("date", "date"),
+            ("c-ip", "s-ip"),
+            ("sc-status", "sc-status"),
+            ("cs-uri-stem", "cs-uri-query"),
+            ("cs(User-Agent)", "cs(User-Agent)"),
+            ("sc-win32-status", "sc-win32-statuz"),
+            ("a-very-long-field-name-x", "a-very-long-field-name-x"),
+        ] {
+            assert_eq!(same(a, b), a == b, "{a} {b}");
+        }
+        assert!(!same("time", "time-taken"));
+    }
+
+    #[test]
+    fn chunks_give_what_one_pass_gives() {
+        let data = sample();
+        let one = read(&data, TextEncoding::Utf8, &Plan::default());
+        assert!(one.2.ansi_lines > 0);
+        let cut: Vec<&String> = one.0.iter().filter(|l| l.contains("cut=yes")).collect();
+        assert_eq!(cut.len(), 1);
+        assert!(cut[0].contains("last line without a break"));
+        for chunk_bytes in [1, 7, 100, 1000, 5000] {
+            let plan = Plan {
+                parallel_from: 0,
+                chunk_bytes,
+            };
+            for threads in [1, 3] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let many = pool.install(|| read(&data, TextEncoding::Utf8, &plan));
+                assert_eq!(many.0, one.0, "chunks of {chunk_bytes}, {threads} threads");
+                assert_eq!((many.1, &many.2), (one.1, &one.2));
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_start_only_where_the_format_allows() {
+        let data = sample();
+        let text = EightBit::new(&data, TextEncoding::Utf8);
+        let chunks = cut_chunks(text, &Toy, 64);
+        assert!(chunks.len() > 10);
+        assert_eq!(chunks.first().map(|c| c.start), Some(0));
+        assert_eq!(chunks.last().map(|c| c.end), Some(data.len()));
+        for pair in chunks.windows(2) {
+            assert_eq!(pair[0].end, pair[1].start);
+            assert_eq!(data[pair[0].end - 1], b'\n');
+            assert_ne!(data[pair[1].start], b' ');
+        }
+    }
+
+    #[test]
+    fn ansi_files_and_lone_cr_files_read_the_same_in_chunks() {
+        let ansi = b"word1 caf\xe9\r\nword2 x\r\n[5]\r\nword3 \xfc\r\n".repeat(50);
+        let cr = b"word1 a\r[7]\rword2 b\r  cont\rword3 c\r".repeat(50);
+        for (data, encoding) in [(&ansi, TextEncoding::Windows1252), (&cr, TextEncoding::Utf8)] {
+            let one = read(data, encoding, &Plan::default());
+            let many = read(
+                data,
+                encoding,
+                &Plan {
+                    parallel_from: 0,
+                    chunk_bytes: 10,
+                },
+            );
+            assert_eq!(many.0, one.0);
+            assert_eq!(many.2, one.2);
+        }
+        let (rows, _, _) = read(&ansi, TextEncoding::Windows1252, &Plan::default());
+        assert!(rows[0].contains("word1 café"), "{}", rows[0]);
     }
 }

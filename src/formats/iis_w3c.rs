@@ -230,21 +230,32 @@ impl W3cFormat<'_> {
         }
     }
 
-    fn record(&self, state: &W3cState, tally: &mut W3cTally, line: Line<'_>, text: &str, sink: &mut dyn RecordSink) {
+    fn record(
+        &self,
+        state: &W3cState,
+        tally: &mut W3cTally,
+        line: Line<'_>,
+        text: &str,
+        sink: &mut dyn RecordSink,
+    ) -> Read {
         let Some(layout) = state.layout.as_deref() else {
+            if memchr::memchr(0, text.as_bytes()).is_some() {
+                return Read::HasNul;
+            }
             tally.before_fields += 1;
-            return;
+            return Read::Done;
         };
         let expected = layout.names.len();
         // The usual line: no quotes and exactly one space between values, split straight into the
         // record's fields. Anything else goes through the careful split.
         let spare = std::mem::take(&mut tally.spare).recycle();
         let (fields, n, time) = match split_plain(text, layout, spare, &mut tally.cuts) {
-            Some(fields) => {
+            Plain::HasNul => return Read::HasNul,
+            Plain::Fields(fields) => {
                 let time = self.timestamp(layout, state.directive_date, |i| field_at(&fields, i), tally);
                 (fields, expected, time)
             }
-            None => {
+            Plain::Careful => {
                 let mut values = Values::split(text, expected);
                 let time = self.timestamp(layout, state.directive_date, |i| values.get(i), tally);
                 let n = values.len();
@@ -296,6 +307,7 @@ impl W3cFormat<'_> {
         sink.record(&record);
         tally.records += 1;
         tally.spare = record.fields.recycle();
+        Read::Done
     }
 
     fn timestamp<'v>(
@@ -332,24 +344,11 @@ impl LineFormat for W3cFormat<'_> {
     type Tally = W3cTally;
 
     fn line(&self, state: &mut W3cState, tally: &mut W3cTally, line: Line<'_>, sink: &mut dyn RecordSink) {
-        let text = line.text;
-        if memchr::memchr(0, text.as_bytes()).is_some() {
-            // A server that stopped while writing leaves the space it had reserved as NULs; the
-            // log resumes after them (often with a new directive block) on the same line.
-            let nuls = text.bytes().filter(|&b| b == 0).count();
-            tally.problems.push(
-                "NUL bytes",
-                Problem::at_line(
-                    line.number,
-                    format!("{nuls} NUL bytes skipped (space reserved by a writer that stopped); the text around them is read"),
-                ),
-            );
-            for part in text.split('\0').filter(|p| !p.is_empty()) {
-                self.text(state, tally, line, part, sink);
-            }
-            return;
+        // Record lines are checked for NULs while they are split; directive lines here.
+        let directive_with_nul = line.text.starts_with('#') && memchr::memchr(0, line.text.as_bytes()).is_some();
+        if directive_with_nul || self.text(state, tally, line, line.text, sink) == Read::HasNul {
+            self.nul_line(state, tally, line, sink);
         }
-        self.text(state, tally, line, text, sink);
     }
 
     fn merge(&self, into: &mut W3cTally, later: W3cTally) {
@@ -365,31 +364,75 @@ impl LineFormat for W3cFormat<'_> {
 }
 
 impl W3cFormat<'_> {
-    fn text(&self, state: &mut W3cState, tally: &mut W3cTally, line: Line<'_>, text: &str, sink: &mut dyn RecordSink) {
+    /// Reads a line or a part of one. A record line holding NULs is left to [`Self::nul_line`].
+    fn text(
+        &self,
+        state: &mut W3cState,
+        tally: &mut W3cTally,
+        line: Line<'_>,
+        text: &str,
+        sink: &mut dyn RecordSink,
+    ) -> Read {
         if let Some(directive) = text.strip_prefix('#') {
             self.directive(state, tally, line, directive);
-        } else if !text.trim_ascii().is_empty() {
-            self.record(state, tally, line, text, sink);
+            Read::Done
+        } else if text.trim_ascii().is_empty() {
+            Read::Done
+        } else {
+            self.record(state, tally, line, text, sink)
+        }
+    }
+
+    /// A server that stopped while writing leaves the space it had reserved as NULs; the log
+    /// resumes after them (often with a new directive block) on the same line.
+    fn nul_line(&self, state: &mut W3cState, tally: &mut W3cTally, line: Line<'_>, sink: &mut dyn RecordSink) {
+        let nuls = line.text.bytes().filter(|&b| b == 0).count();
+        tally.problems.push(
+            "NUL bytes",
+            Problem::at_line(
+                line.number,
+                format!(
+                    "{nuls} NUL bytes skipped (space reserved by a writer that stopped); the text around them is read"
+                ),
+            ),
+        );
+        for part in line.text.split('\0').filter(|p| !p.is_empty()) {
+            self.text(state, tally, line, part, sink);
         }
     }
 }
 
-/// The fields of a line with no quote and exactly one space between values; `None` otherwise.
-/// `cuts` is scratch space for the positions of the spaces.
-fn split_plain<'l>(
-    line: &'l str,
-    layout: &'l Layout,
-    mut fields: Fields<'l>,
-    cuts: &mut Vec<usize>,
-) -> Option<Fields<'l>> {
+/// What became of a line.
+#[derive(Debug, PartialEq, Eq)]
+enum Read {
+    Done,
+    /// A record line with NUL bytes: not read as it is.
+    HasNul,
+}
+
+/// How a line splits on single spaces.
+enum Plain<'l> {
+    Fields(Fields<'l>),
+    /// Quotes or a value count that differs from the layout: the careful split decides.
+    Careful,
+    HasNul,
+}
+
+/// The fields of a line with no quote, no NUL and exactly one space between values, found in one
+/// scan of the line. `cuts` is scratch space for the positions of the spaces.
+fn split_plain<'l>(line: &'l str, layout: &'l Layout, mut fields: Fields<'l>, cuts: &mut Vec<usize>) -> Plain<'l> {
     let bytes = line.as_bytes();
-    if memchr::memchr(b'"', bytes).is_some() {
-        return None;
-    }
     cuts.clear();
-    cuts.extend(memchr::memchr_iter(b' ', bytes));
-    if cuts.len() + 1 != layout.names.len() {
-        return None;
+    let mut quoted = false;
+    for at in memchr::memchr3_iter(b' ', b'"', 0, bytes) {
+        match bytes[at] {
+            b' ' => cuts.push(at),
+            0 => return Plain::HasNul,
+            _ => quoted = true,
+        }
+    }
+    if quoted || cuts.len() + 1 != layout.names.len() {
+        return Plain::Careful;
     }
     // A slice iterator has a known length, so the pairs are written straight into the storage.
     fields.extend(layout.names.iter().enumerate().map(|(i, name)| {
@@ -405,7 +448,7 @@ fn split_plain<'l>(
             Cow::Borrowed(line.get(start..end).unwrap_or_default()),
         )
     }));
-    Some(fields)
+    Plain::Fields(fields)
 }
 
 fn field_at<'f>(fields: &'f Fields<'_>, i: usize) -> Option<&'f str> {
@@ -764,6 +807,16 @@ mod tests {
                 "5000 NUL bytes skipped (space reserved by a writer that stopped); the text around them is read"
             )]
         );
+    }
+
+    #[test]
+    fn nul_bytes_after_a_quote_are_still_found() {
+        let text = "#Fields: date time cs(User-Agent) sc-status\n2024-11-20 06:14:00 \"Mozilla/5.0 (X)\" 200\0\0\0\n";
+        let (sink, out) = run(text);
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(field(&sink.0[0], "sc-status"), Some("200"));
+        assert_eq!(out.problems.len(), 1, "{:?}", out.problems);
+        assert!(out.problems[0].message.starts_with("3 NUL bytes skipped"));
     }
 
     #[test]
