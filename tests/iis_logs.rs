@@ -305,3 +305,37 @@ fn big_log_reads_the_same_in_parallel_and_in_one_pass() {
     );
     assert!(one.contains("\"records\":"));
 }
+
+/// The examples of the IIS grammars (`grammars/formats/iis-*.toml`) read with no problem at all.
+#[test]
+fn grammar_examples_read_without_problems() {
+    let engine = wsus_triage::pipeline::Engine::load(&[]).unwrap();
+    let mut checked = 0;
+    for g in &engine.formats.grammars {
+        if !g.def.id.starts_with("iis-w3c") && g.def.id != "iis-httperr" {
+            continue;
+        }
+        for ex in &g.def.examples {
+            let name = ex.name.as_deref().unwrap_or("example.log");
+            let opts = ParseOptions::default();
+            let input = ParseInput {
+                path: name,
+                bytes: ex.text.as_bytes(),
+                encoding: Some(decode::sniff(ex.text.as_bytes())),
+                format: Some(&g.def.id),
+                options: &opts,
+            };
+            let mut rows = Rows::default();
+            let out = wsus_triage::formats::parse(g.def.kind, &input, &mut rows).unwrap();
+            assert!(out.problems.is_empty(), "{} {name}: {:?}", g.def.id, out.problems);
+            assert!(out.records > 0, "{} {name}", g.def.id);
+            assert!(
+                rows.0.iter().all(|r| r.1.is_some()),
+                "{} {name}: untimed record",
+                g.def.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "{checked} examples");
+}
