@@ -148,12 +148,12 @@ pub(crate) struct W3cTally {
 }
 
 struct W3cFormat<'o> {
-    local_zone: Option<(&'o LocalZone, &'static str)>,
+    local_zone: Option<(&'o LocalZone, String)>,
 }
 
 impl W3cFormat<'_> {
     fn describe_zone(&self, tally: &W3cTally) -> String {
-        let local = match self.local_zone {
+        let local = match &self.local_zone {
             Some((zone, source)) => format!(
                 "local (date-local/time-local), converted from {} ({source})",
                 zone.describe()
@@ -332,7 +332,7 @@ impl W3cFormat<'_> {
             cached_date(values(di)?, &mut tally.date_cache)?,
             parse_time(values(ti)?)?,
         );
-        Some(match self.local_zone {
+        Some(match &self.local_zone {
             Some((zone, _)) => zone.timestamp(local),
             None => super::time::unknown_local(local),
         })
