@@ -49,31 +49,38 @@ find "$DIR" -type f ! -name '.generated-*' -exec cat {} + >/dev/null
 # Windows Update error codes (0x8024xxxx, `*FAILED* [8024xxxx]`) of the client and server logs.
 RG_ARGS=(-c --no-messages -e ' 401 ' -e '/Content/' -e '0x8024[0-9A-Fa-f]{4}' -e '\[8024[0-9A-Fa-f]{4}\]' "$DIR")
 
-now() { date +%s.%N; }
-best() { # best wall time of RUNS runs of "$@"
-    local best=
+best() { # "wall cpu" of the run with the best wall time among RUNS runs of "$@"
+    local best_wall="" best_cpu=""
     for _ in $(seq "$RUNS"); do
-        local t0 t1
-        t0=$(now)
-        "$@" >/dev/null 2>&1 || [ $? -le 1 ]
-        t1=$(now)
-        best=$(awk -v a="$best" -v d="$(awk -v x="$t0" -v y="$t1" 'BEGIN {print y - x}')" \
-            'BEGIN {if (a == "" || d < a) print d; else print a}')
+        local out wall cpu
+        # analyze exits 1 when it has findings: not a failure here.
+        /usr/bin/time -o "$TIMES" -f "%e %U %S" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$TIMES")
+        wall=$(echo "$out" | awk '{print $1}')
+        cpu=$(echo "$out" | awk '{print $2 + $3}')
+        if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN {exit !(a < b)}'; then
+            best_wall=$wall
+            best_cpu=$cpu
+        fi
     done
-    echo "$best"
+    echo "$best_wall $best_cpu"
 }
 
-T_WT=$(best "$BIN" analyze --format json "${THREADS_ARG[@]}" "$DIR")
-T_RG=$(best rg "${RG_ARGS[@]}")
-# analyze exits 1 when it has findings: not a failure here.
-RSS_KB=$( { /usr/bin/time -v "$BIN" analyze --format json "${THREADS_ARG[@]}" "$DIR" >/dev/null; } 2>&1 |
-    awk -F': ' '/Maximum resident set size/ {print $2}' || true)
+TIMES=$(mktemp)
+trap 'rm -f "$TIMES"' EXIT
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
+read -r T_WT CPU_WT < <(best "$BIN" analyze --format json "${THREADS_ARG[@]}" "$DIR")
+read -r T_RG CPU_RG < <(best rg "${RG_ARGS[@]}")
+LOAD_AFTER=$(cut -d' ' -f1 /proc/loadavg)
+/usr/bin/time -o "$TIMES" -v "$BIN" analyze --format json "${THREADS_ARG[@]}" "$DIR" >/dev/null 2>&1 || true
+RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TIMES")
 RECORDS=$("$BIN" inventory --format json "${THREADS_ARG[@]}" "$DIR" | python3 -c \
     'import json,sys; d=json.load(sys.stdin); print(sum(f.get("records") or 0 for b in d["bundles"] for f in b["files"]))' \
     2>/dev/null || echo "?")
 
 echo "input:        $FILES files, $MBYTES MB ($BYTES bytes), $RECORDS records parsed, $(nproc) cores"
-awk -v t="$T_WT" -v m="$MBYTES" 'BEGIN {printf "wsus-triage:  %.2f s  %6.0f MB/s  (analyze --format json)\n", t, m / t}'
-awk -v t="$T_RG" -v m="$MBYTES" 'BEGIN {printf "ripgrep:      %.2f s  %6.0f MB/s  (rg -c, 4 patterns)\n", t, m / t}'
+awk -v t="$T_WT" -v c="$CPU_WT" -v m="$MBYTES" 'BEGIN {printf "wsus-triage:  %.2f s  %6.0f MB/s  (analyze --format json; %.2f s of CPU)\n", t, m / t, c}'
+awk -v t="$T_RG" -v c="$CPU_RG" -v m="$MBYTES" 'BEGIN {printf "ripgrep:      %.2f s  %6.0f MB/s  (rg -c, 4 patterns; %.2f s of CPU)\n", t, m / t, c}'
 awk -v a="$T_WT" -v b="$T_RG" 'BEGIN {printf "ratio:        %.2fx ripgrep'"'"'s time (goal: within 2x)\n", a / b}'
 awk -v k="$RSS_KB" 'BEGIN {printf "peak RSS:     %.0f MB (wsus-triage, /usr/bin/time -v; includes mapped file pages)\n", k / 1024}'
+echo "load average: $LOAD_BEFORE before, $LOAD_AFTER after (other work on the machine slows both tools)"
