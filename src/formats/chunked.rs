@@ -18,8 +18,8 @@
 //! 5. each chunk's [`LineFormat::Tally`] (problems, counters) is merged in file order.
 //!
 //! The records, their order and the merged tally are exactly those of a single pass, whatever the
-//! thread count. Memory stays bounded: two windows of batches at most, never a whole-file string
-//! or a list of all records. Any line format whose lines depend only on a small state (a header
+//! thread count. Memory stays bounded: a few windows of batches at most, never a whole-file
+//! string or a list of all records. Any line format whose lines depend only on a small state (a header
 //! layout, a banner offset) can use it; a multi-line format says where a record may start with
 //! [`LineFormat::may_start_chunk`] so that no record straddles two chunks.
 
@@ -258,8 +258,10 @@ fn read_parallel<F: LineFormat>(
     sink: &mut dyn RecordSink,
 ) -> (F::Tally, LineStats) {
     let chunks = cut_chunks(text, format, plan.chunk_bytes.max(1));
-    // Enough chunks in flight to keep every thread busy while the caller replays; two windows
-    // at most are alive at once, so memory is bounded by about 2 × window × chunk_bytes.
+    // Enough chunks in flight to keep every thread busy while the caller replays. Two windows at
+    // most are alive at once and the pool keeps two windows' worth of emptied batches, so memory
+    // is bounded by about 4 × window × (a chunk's batch), whatever the file size (about 20 MB of
+    // heap for a 1.1 GB IIS log with 2 threads).
     let window = (2 * rayon::current_num_threads()).clamp(2, 32);
     let mut tally = F::Tally::default();
     let mut stats = LineStats::default();
