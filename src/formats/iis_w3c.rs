@@ -217,15 +217,21 @@ impl W3cFormat<'_> {
                     )
                 });
             }
-            other => {
-                let key = format!("directive {other}");
-                tally.notes.entry(key).or_insert_with(|| {
-                    format!(
-                        "line {}: unknown directive #{} ignored",
+            _ => {
+                // A problem, not a note: counted and capped like the others, so a file full of
+                // `#` junk cannot flood the report. The name is shown cut and escaped.
+                let shown: String = if name.is_empty() { directive.trim() } else { name }
+                    .chars()
+                    .take(40)
+                    .collect();
+                let shown = format!("{shown:?}");
+                tally.problems.push(
+                    "unknown directive",
+                    Problem::at_line(
                         line.number,
-                        if name.is_empty() { directive.trim() } else { name }
-                    )
-                });
+                        format!("unknown directive #{} ignored", shown.trim_matches('"')),
+                    ),
+                );
             }
         }
     }
@@ -856,13 +862,28 @@ mod tests {
         let text =
             "#Version: 1.0\n#GMT-Offset: -0800\n#Fields: date time cs-uri\n#Frobnicate: yes\n2001-10-31 00:00:18 /a\n";
         let (_, out) = run(text);
-        assert!(out.problems.is_empty());
+        assert_eq!(
+            out.problems,
+            vec![Problem::at_line(4, "unknown directive #Frobnicate ignored")]
+        );
         assert_eq!(
             out.notes,
-            vec![
-                "line 4: unknown directive #Frobnicate ignored".to_string(),
-                "line 2: #GMT-Offset -0800 (not an IIS directive) was not applied: W3C times are UTC".to_string(),
-            ]
+            vec!["line 2: #GMT-Offset -0800 (not an IIS directive) was not applied: W3C times are UTC".to_string()]
+        );
+        // Junk after `#` is reported cut and escaped, and capped like any problem.
+        let junk: String = (0..50).map(|i| format!("#\u{1}{i}{}\n", "\u{7}".repeat(60))).collect();
+        let (_, out) = run(&format!("#Fields: date time cs-uri\n{junk}"));
+        assert!(out.notes.is_empty());
+        assert_eq!(out.problems.len(), 11);
+        assert!(
+            out.problems[0].message.starts_with("unknown directive #\\u{1}0\\u{7}"),
+            "{}",
+            out.problems[0].message
+        );
+        assert!(out.problems[0].message.len() < 300);
+        assert_eq!(
+            out.problems[10].message,
+            "40 more lines with the same problem (unknown directive)"
         );
     }
 
