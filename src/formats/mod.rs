@@ -52,6 +52,7 @@
 //!     (`key`, `value`).
 
 pub mod applicationhost;
+pub mod chunked;
 pub mod config_facts;
 pub mod config_xml;
 pub mod engine;
@@ -59,6 +60,7 @@ pub mod event_text;
 pub mod events;
 pub mod evtx;
 pub mod grammar;
+pub mod iis_httperr;
 pub mod iis_sections;
 pub mod iis_w3c;
 pub mod metabase;
@@ -139,6 +141,8 @@ pub struct ParseOutcome {
 #[derive(Debug, Default)]
 pub struct Problems {
     kept: Vec<Problem>,
+    /// The class of each kept problem, for [`Problems::merge`].
+    classes: Vec<&'static str>,
     overflow: BTreeMap<&'static str, u64>,
     per_class: BTreeMap<&'static str, u64>,
 }
@@ -151,8 +155,22 @@ impl Problems {
         *n += 1;
         if *n <= Self::KEEP_PER_CLASS {
             self.kept.push(problem);
+            self.classes.push(class);
         } else {
             *self.overflow.entry(class).or_insert(0) += 1;
+        }
+    }
+
+    /// Adds the problems of a later part of the same file (a chunk parsed in parallel), as if they
+    /// had been pushed here one by one: the kept ones and the counts come out the same.
+    pub fn merge(&mut self, later: Problems) {
+        for (class, problem) in later.classes.iter().zip(later.kept) {
+            self.push(class, problem);
+        }
+        // Beyond the kept ones, `later` only counted: count them here too.
+        for (class, more) in later.overflow {
+            *self.per_class.entry(class).or_insert(0) += more;
+            *self.overflow.entry(class).or_insert(0) += more;
         }
     }
 
@@ -221,6 +239,7 @@ pub fn parse_with_grammar(
 ) -> Option<ParseOutcome> {
     match kind {
         FileKind::IisW3cLog => Some(iis_w3c::parse(input, sink)),
+        FileKind::IisHttperrLog => Some(iis_httperr::parse(input, sink)),
         FileKind::IisApplicationhostConfig => Some(applicationhost::parse(input, sink)),
         FileKind::AspnetWebConfig => Some(web_config::parse(input, sink)),
         FileKind::IisMetabase => Some(metabase::parse(input, sink)),
