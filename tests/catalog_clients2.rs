@@ -7,9 +7,12 @@
 //! naive rule would flag. The public WindowsUpdate.log and .reg samples of ../shared/corpus must not
 //! raise any of these signatures.
 
+#[path = "support/evtx_writer.rs"]
+mod evtx_writer;
 #[path = "support/regf_writer.rs"]
 mod regf_writer;
 
+use evtx_writer::{Event, write_evtx};
 use regf_writer::{Data, HiveWriter};
 use std::path::Path;
 use wsus_triage::diagnosis::Finding;
@@ -131,7 +134,7 @@ fn citations_hold(f: &Finding, files: &[File]) -> Vec<String> {
                 e.file
             ),
             (None, Some(key)) => assert!(!key.is_empty() && !e.text.is_empty(), "{e:?}"),
-            (None, None) => panic!("{}: evidence without a location: {e:?}", f.signature),
+            (None, None) => assert!(e.record.is_some() && !e.text.is_empty(), "{e:?}"),
         }
     }
     f.evidence.iter().map(|e| e.text.clone()).collect()
@@ -383,6 +386,58 @@ fn max_round_trips_that_a_later_scan_overcomes_is_reported_as_recovered() {
     citations_hold(f, &files);
 }
 
+const WUA_PROVIDER: &str = "Microsoft-Windows-WindowsUpdateClient";
+const WUA_GUID: &str = "{945A8954-C147-4ACD-923F-40C45405A658}";
+const WUA_CHANNEL: &str = "Microsoft-Windows-WindowsUpdateClient/Operational";
+
+fn at(t: &str) -> chrono::NaiveDateTime {
+    chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+/// WindowsUpdateClient event 25 ("Windows Update failed to check for updates with error %1").
+fn check_failed(time: &str, code: &str) -> Event {
+    Event::manifest(
+        WUA_PROVIDER,
+        WUA_GUID,
+        25,
+        2,
+        1,
+        0x8000_0000_0000_0000,
+        at(time),
+        WUA_CHANNEL,
+        "PC0107.contoso.local",
+        &[("errorCode", code)],
+    )
+}
+
+#[test]
+fn max_round_trips_from_the_windowsupdateclient_event_log() {
+    let files = [File {
+        path: "PC0107/EventLogs/Microsoft-Windows-WindowsUpdateClient-Operational.evtx".into(),
+        bytes: write_evtx(&[
+            check_failed("2019-02-26 07:58:02", "0x80244010"),
+            check_failed("2019-02-26 11:59:48", "0x80244010"),
+            check_failed("2019-02-26 13:10:00", "0x8024402C"),
+        ]),
+    }];
+    let report = run(&files);
+    let f = finding(&report, "WSUS-CLIENT-MAX-ROUND-TRIPS");
+    assert_eq!(level(f), ("warning", "medium"));
+    assert!(
+        f.summary.contains(
+            "records 2 failed check(s) for updates with 0x80244010 (WU_E_PT_EXCEEDED_MAX_SERVER_TRIPS) between 2019-02-26 07:58:02 UTC and 2019-02-26 11:59:48 UTC"
+        ),
+        "{}",
+        f.summary
+    );
+    let cited = citations_hold(f, &files);
+    assert_eq!(
+        f.evidence.iter().map(|e| e.record).collect::<Vec<_>>(),
+        [Some(1), Some(2)]
+    );
+    assert!(cited.iter().all(|t| t.contains("0x80244010")), "{cited:?}");
+}
+
 #[test]
 fn max_round_trips_ignores_the_round_trip_counts_of_healthy_scans() {
     let report = run(&[
@@ -533,33 +588,36 @@ fn iis_content_served() -> String {
 }
 
 #[test]
-fn download_filtered_client_failures_while_the_server_serves_content() {
+fn download_filtered_reporting_events_and_the_classic_log_of_one_client() {
     let files = [
-        utf16(
-            "PC0142/SoftwareDistribution/ReportingEvents.log",
-            REPORTING_VALIDATION_FAILED,
+        utf16("PC0142/SoftwareDistribution/ReportingEvents.log", REPORTING_VALIDATION_FAILED),
+        crlf(
+            "PC0142/WindowsUpdate.log",
+            "
+2024-02-14\t10:20:51:102\t 964\t1a2c\tMisc\t===========  Logging initialized (build: 7.6.7601.24436, tz: +0100)  ===========
+2024-02-14\t10:20:58:410\t 964\t1d08\tDnldMgr\t  * BITS job initialized, JobId = {0F3A5C7E-9B1D-4F3A-8C5E-7A9B1D3F5C70}
+2024-02-14\t10:21:07:330\t 964\t1d08\tDnldMgr\tWARNING: BITS job {0F3A5C7E-9B1D-4F3A-8C5E-7A9B1D3F5C70} failed, updateId = {C4F1A2B3-5D6E-4F70-8A91-B2C3D4E5F607}.200, hr = 0x80200053, BG_ERROR_CONTEXT = 5
+2024-02-14\t10:21:07:331\t 964\t1d08\tDnldMgr\t  Progress failure bytes total = 48213940, bytes transferred = 48213940
+2024-02-14\t10:21:07:332\t 964\t1d08\tDnldMgr\t  Failed job file: URL = http://wsus01.contoso.local:8530/Content/07/5E3A1C9B0D2F4E6A8B1C3D5E7F90A2B4C6D8E007.cab, local path = C:\\Windows\\SoftwareDistribution\\Download\\3f2c\\5E3A1C9B0D2F4E6A8B1C3D5E7F90A2B4C6D8E007.cab
+2024-02-14\t10:21:07:340\t 964\t1d08\tDnldMgr\tError 0x80200053 occurred while downloading update; notifying dependent calls.
+",
         ),
         crlf("WSUS01/LogFiles/W3SVC1274659245/u_ex240214.log", &iis_content_served()),
     ];
     let report = run(&files);
     let f = finding(&report, "WSUS-CLIENT-DOWNLOAD-FILTERED");
-    assert_eq!(level(f), ("warning", "medium"));
+    assert_eq!(level(f), ("warning", "low"));
+    // Counted per download (ReportingEvents.log keys them by update), not per log line.
     assert!(
         f.summary.contains(
-            "3 update download(s) failed on the client with 0x80200053 (BG_E_VALIDATION_FAILED) for 2 update(s) between 2024-02-14 09:21:07 UTC and 2024-02-14 15:45:30 UTC"
+            "3 update download(s) failed with 0x80200053 (BG_E_VALIDATION_FAILED, \"the response from the website was not valid\") for 2 update(s) between 2024-02-14 09:21:07 UTC and 2024-02-14 15:45:30 UTC"
         ),
-        "{}",
-        f.summary
-    );
-    assert!(
-        f.summary
-            .contains("shows 4 successful (200/206) content requests from 2 client(s)"),
         "{}",
         f.summary
     );
     let cited = citations_hold(f, &files);
     assert!(cites(&cited, "\t80200053\t"), "{cited:?}");
-    assert!(cites(&cited, " 206 0 0 812"), "{cited:?}");
+    assert!(cites(&cited, "hr = 0x80200053, BG_ERROR_CONTEXT = 5"), "{cited:?}");
 }
 
 #[test]
@@ -704,6 +762,31 @@ Windows Registry Editor Version 5.00
     assert!(cites(&cited, "* Windows Update access disabled: Yes"), "{cited:?}");
     assert!(cites(&cited, "* WSUS server: <NULL>"), "{cited:?}");
     assert!(cites(&cited, "\t8024002e\t"), "{cited:?}");
+
+    // A Windows 10 client: the settings block of Get-WindowsUpdateLog and event 25 in the
+    // WindowsUpdateClient log.
+    let files = [
+        crlf(
+            "VM08/WindowsUpdate.log",
+            "
+2024/04/17 08:45:10.0601150 1084  14864 Agent           WSUS server: (null)
+2024/04/17 08:45:10.0601166 1084  14864 Agent           WSUS status server: (null)
+2024/04/17 08:45:10.0601203 1084  14864 Agent           Target group: (Unassigned Computers)
+2024/04/17 08:45:10.0601215 1084  14864 Agent           Windows Update access disabled: Yes
+2024/04/17 08:45:10.0601228 1084  14864 Agent           Do not connect to Windows Update Internet locations: No
+",
+        ),
+        File {
+            path: "VM08/EventLogs/WindowsUpdateClient-Operational.evtx".into(),
+            bytes: write_evtx(&[check_failed("2024-04-17 12:47:31", "0x8024002E")]),
+        },
+    ];
+    let report = run(&files);
+    let f = finding(&report, "WSUS-CLIENT-WU-ACCESS-DISABLED");
+    assert_eq!(level(f), ("warning", "high"));
+    let cited = citations_hold(f, &files);
+    assert!(cites(&cited, "Windows Update access disabled: Yes"), "{cited:?}");
+    assert!(cites(&cited, "0x8024002E"), "{cited:?}");
 
     // The registry alone tells the configuration: medium, with the key named.
     let files = [utf16(
