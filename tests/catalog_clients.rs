@@ -962,6 +962,38 @@ fn unreachable_not_for_an_unmanaged_client_and_yields_to_a_port_mismatch() {
     assert!(!fired(&r, "WSUS-CLIENT-UNREACHABLE"), "{:#?}", r.findings);
     none_of_mine_alarms(&r);
 
+    // A WSUS client without Internet access: the Service Locator's calls to Microsoft fail (Misc/SLS
+    // lines that name no host), its WSUS scans succeed.
+    let mut log = win10_startup("2024/11/20 09:14:00", "http://wsus01.contoso.local:8530");
+    for (at, component, msg) in [
+        (
+            "2024/11/20 09:14:05.1968039",
+            "SLS",
+            "Making request with URL HTTPS://slscr.update.microsoft.com/SLS/{2B81F1BF-356C-4FA1-90F1-7581A62C6764}/x64/10.0.19045.5131/0?CH=974&L=en-US&P=&PT=0x30&WUA=1023.1020.2192.0",
+        ),
+        (
+            "2024/11/20 09:14:26.4838644",
+            "Misc",
+            "*FAILED* [80072EE7] Send request",
+        ),
+        (
+            "2024/11/20 09:14:26.4838752",
+            "Misc",
+            "*FAILED* [80072EE7] WinHttp: SendRequestToServerForFileInformation (retrying with default proxy)",
+        ),
+        ("2024/11/20 09:14:47.5012210", "SLS", "*FAILED* [80072EE7] GetResponse"),
+        (
+            "2024/11/20 09:20:44.5121077",
+            "Agent",
+            "* END * Finding updates CallerId = UpdateOrchestrator, Id = 7, Exit code = 0x00000000 (cV = aS8pKHUwl0i6mrKJ.1.2.3.0)",
+        ),
+    ] {
+        log.push((at.into(), 1204, 7716, component, msg.into()));
+    }
+    let r = run(&files(vec![("PC0077/WindowsUpdate.log", win10_owned(&log))]));
+    assert!(!fired(&r, "WSUS-CLIENT-UNREACHABLE"), "{:#?}", r.findings);
+    none_of_mine_alarms(&r);
+
     // Cannot connect, because the policy names port 80 and the site listens on 8530: the port is the cause.
     let bundle = port_80_bundle();
     let r = run(&bundle);
@@ -974,12 +1006,17 @@ fn unreachable_not_for_an_unmanaged_client_and_yields_to_a_port_mismatch() {
 fn https_client(host: &str, failure: Option<&str>) -> Vec<u8> {
     let mut log = win10_startup("2024/11/20 09:14:00", &format!("https://{host}:8531"));
     if let Some(code) = failure {
-        for msg in ["Send request", "Web service call"] {
+        // Windows 10 logs the WinHTTP failure under Misc, then the web service call and the scan.
+        for (component, msg) in [
+            ("Misc", "Send request"),
+            ("WebServices", "Web service call"),
+            ("ProtocolTalker", "Sync of Updates"),
+        ] {
             log.push((
                 "2024/11/20 09:14:02.4181301".into(),
                 1204,
                 5520,
-                "Misc",
+                component,
                 format!("*FAILED* [{code}] {msg}"),
             ));
         }
@@ -1018,7 +1055,9 @@ fn cert_name_mismatch_on_the_short_name_gives_high() {
     );
     assert!(f.summary.contains("reaches WSUS as wsus01 over HTTPS"), "{}", f.summary);
     citations_stand(&bundle, f);
-    assert!(cites(f, "WindowsUpdate.log", "*FAILED* [80072F06] Send request"));
+    assert!(cites(f, "WindowsUpdate.log", "*FAILED* [80072F06] Web service call"));
+    // The Misc line is not counted: Windows 10 writes the same one for the Service Locator's calls.
+    assert!(!cites(f, "WindowsUpdate.log", "*FAILED* [80072F06] Send request"));
     assert!(!fired(&r, "WSUS-CLIENT-TLS-TRUST-OR-CLOCK"));
     // Without the failure in the log, the names alone still disagree: medium.
     let bundle = files(vec![
@@ -1135,15 +1174,15 @@ fn tls_not_on_a_plain_http_wsus_client_and_yields_to_a_name_mismatch() {
         "2024/11/20 09:14:02.4181301".into(),
         1204,
         5520,
-        "Misc",
-        "*FAILED* [80072F06] Send request".into(),
+        "WebServices",
+        "*FAILED* [80072F06] Web service call".into(),
     ));
     log.push((
         "2024/11/20 09:14:02.4181420".into(),
         1204,
         5520,
-        "Misc",
-        "*FAILED* [80072F8F] Send request".into(),
+        "ProtocolTalker",
+        "*FAILED* [80072F8F] Sync of Updates".into(),
     ));
     let r = run(&files(vec![("PC0077/WindowsUpdate.log", win10_owned(&log))]));
     assert!(fired(&r, "WSUS-SSL-CERT-NAME-MISMATCH"));
@@ -1506,13 +1545,13 @@ fn the_real_windows_update_logs_raise_no_client_alarm() {
         let f = finding(&r, "WSUS-CLIENT-POLICY-INCOMPLETE");
         assert!(
             f.summary
-                .starts_with("Recovered: this was failing until 2021-07-13 17:56:17"),
+                .starts_with("Recovered: this was failing until 2021-07-13 10:31:32"),
             "{}",
             f.summary
         );
         assert!(
             f.summary
-                .contains("the agent used https://SCCM01D.firm.saulewing.net:8531"),
+                .contains("marked `(Changed)`, 1 time(s), last at 2021-07-13 10:31:32"),
             "{}",
             f.summary
         );
