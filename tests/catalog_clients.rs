@@ -7,6 +7,9 @@
 //! and the five real Windows Update logs of the shared corpus, on which none may fire at warning or
 //! above.
 
+#[path = "support/regf_writer.rs"]
+mod regf_writer;
+
 use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use wsus_triage::diagnosis::Finding;
@@ -106,6 +109,11 @@ fn citations_stand(files: &Files, f: &Finding) {
             .iter()
             .find(|(p, _)| *p == e.file)
             .unwrap_or_else(|| panic!("{} cites {}, not in the bundle", f.signature, e.file));
+        if let Some(key) = &e.key {
+            // A binary hive's value is cited by its key, as `name = data`.
+            assert!(key.starts_with("HKLM\\") && e.text.contains(" = "), "{key}: {}", e.text);
+            continue;
+        }
         let n = e
             .line
             .unwrap_or_else(|| panic!("{}: text evidence is cited by line", e.file));
@@ -1397,6 +1405,41 @@ fn port_mismatch_not_when_client_and_site_agree_or_wsus_is_on_port_80() {
     ]);
     let r = run(&bundle);
     assert!(!fired(&r, "WSUS-CLIENT-WUSERVER-PORT-MISMATCH"), "{:#?}", r.findings);
+}
+
+#[test]
+fn port_mismatch_read_from_two_binary_hives_gives_medium() {
+    use regf_writer::{Data, HiveWriter};
+    let mut client = HiveWriter::new("ROOT", r"\SystemRoot\System32\Config\SOFTWARE");
+    let policy = r"Policies\Microsoft\Windows\WindowsUpdate";
+    client
+        .set(policy, "WUServer", Data::sz("http://wsus01.contoso.local:80"))
+        .set(policy, "WUStatusServer", Data::sz("http://wsus01.contoso.local:80"))
+        .set(&format!(r"{policy}\AU"), "AUOptions", Data::Dword(4))
+        .set(&format!(r"{policy}\AU"), "UseWUServer", Data::Dword(1));
+    // The server's hive: PortNumber 8530, UsingSSL 0; no IIS configuration in the bundle.
+    let bundle = files(vec![
+        ("PC0077/Registry/SOFTWARE", client.to_bytes()),
+        ("WSUS01/Registry/SOFTWARE", regf_writer::wsus_software_hive().to_bytes()),
+    ]);
+    let r = run(&bundle);
+    let f = finding(&r, "WSUS-CLIENT-WUSERVER-PORT-MISMATCH");
+    assert_eq!((f.severity.name(), f.confidence.name()), ("error", "medium"));
+    assert!(
+        f.summary
+            .contains("uses port 80, but the WSUS server's registry says it listens on 8530 (PortNumber;"),
+        "{}",
+        f.summary
+    );
+    citations_stand(&bundle, f);
+    assert!(f.evidence.iter().any(|e| e.key.as_deref()
+        == Some(r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate")
+        && e.text == "WUServer = http://wsus01.contoso.local:80"));
+    assert!(f.evidence.iter().any(|e| e.text == "PortNumber = 8530"));
+    assert!(
+        !fired(&r, "WSUS-CLIENT-POLICY-INCOMPLETE"),
+        "the policy itself is complete"
+    );
 }
 
 // ---- #47 WSUS-CLIENT-POLICY-INCOMPLETE ----------------------------------------------------------
