@@ -176,8 +176,16 @@ fn iis_status_substatus_is_read_as_iis_and_involves_the_content_signature() {
     let r = &e.readings[0];
     assert_eq!(r.kind, ReadingKind::IisStatus);
     assert_eq!(r.name.as_deref(), Some("Logon failed due to server configuration"));
-    assert!(r.signatures.iter().any(|s| s == "WSUS-CONTENT-VROOT-AUTH"), "{:?}", r.signatures);
-    assert!(!r.signatures.iter().any(|s| s == "WSUS-CONTENT-ACL"), "401.3 is ACL's, not 401.2: {:?}", r.signatures);
+    assert!(
+        r.signatures.iter().any(|s| s == "WSUS-CONTENT-VROOT-AUTH"),
+        "{:?}",
+        r.signatures
+    );
+    assert!(
+        !r.signatures.iter().any(|s| s == "WSUS-CONTENT-ACL"),
+        "401.3 is ACL's, not 401.2: {:?}",
+        r.signatures
+    );
     // The plain status lists its known substatuses.
     let plain = explain("401", &book(), &embedded_catalog());
     assert!(plain.readings.iter().any(|r| r.kind == ReadingKind::HttpStatus));
