@@ -189,14 +189,13 @@ impl Timeline {
         assign_tags(&mut files);
         let mut runs = collected.runs;
         runs.sort_by_key(|r| (r.file, r.start));
-        let mut timeline = Timeline {
+        let runs = compact(runs, spill.path(), MAX_OPEN_RUNS)?;
+        Ok(Timeline {
             files,
             report,
             runs,
             spill,
-        };
-        timeline.compact()?;
-        Ok(timeline)
+        })
     }
 
     /// The files that hold records in the timeline, in bundle order.
@@ -211,57 +210,6 @@ impl Timeline {
             sources.push(RunReader::open(run)?);
         }
         Merge::new(sources, windows.to_vec())
-    }
-
-    /// Merges the runs of the most fragmented files until no more than [`MAX_OPEN_RUNS`] are left.
-    fn compact(&mut self) -> io::Result<()> {
-        let mut generation = 0;
-        while self.runs.len() > MAX_OPEN_RUNS {
-            let mut per_file: std::collections::BTreeMap<usize, usize> = Default::default();
-            for r in &self.runs {
-                *per_file.entry(r.file).or_insert(0) += 1;
-            }
-            let Some((&file, &count)) = per_file.iter().max_by_key(|(f, n)| (**n, Reverse(**f))) else {
-                break;
-            };
-            if count < 2 {
-                break; // one run per file and still too many files: merged as they are
-            }
-            let take = count.min(MAX_OPEN_RUNS);
-            let (chosen, rest): (Vec<Run>, Vec<Run>) = {
-                let mut seen = 0;
-                self.runs.iter().cloned().partition(|r| {
-                    let pick = r.file == file && seen < take;
-                    if pick {
-                        seen += 1;
-                    }
-                    pick
-                })
-            };
-            generation += 1;
-            let path = Arc::new(self.spill.path().join(format!("{file}.merged{generation}.run")));
-            let mut out = BufWriter::new(File::create(path.as_ref())?);
-            let mut sources = Vec::with_capacity(chosen.len());
-            for run in &chosen {
-                sources.push(RunReader::open(run)?);
-            }
-            let mut merge = Merge::new(sources, Vec::new())?;
-            let mut len = 0u64;
-            while let Some(raw) = merge.next_raw()? {
-                out.write_all(&raw)?;
-                len += raw.len() as u64;
-            }
-            out.flush()?;
-            self.runs = rest;
-            self.runs.push(Run {
-                file,
-                path,
-                start: 0,
-                len,
-            });
-            self.runs.sort_by_key(|r| (r.file, r.start));
-        }
-        Ok(())
     }
 
     /// The windows of `minutes` before and after each timestamped evidence of `finding`; its first
@@ -308,6 +256,57 @@ impl Timeline {
             })
             .collect()
     }
+}
+
+/// Merges the runs of the most fragmented files into one run each (new spill files in `dir`) until
+/// no more than `max_open` runs are left, so the final merge keeps few files open.
+fn compact(mut runs: Vec<Run>, dir: &Path, max_open: usize) -> io::Result<Vec<Run>> {
+    let max_open = max_open.max(2);
+    let mut generation = 0;
+    while runs.len() > max_open {
+        let mut per_file: std::collections::BTreeMap<usize, usize> = Default::default();
+        for r in &runs {
+            *per_file.entry(r.file).or_insert(0) += 1;
+        }
+        let Some((&file, &count)) = per_file.iter().max_by_key(|(f, n)| (**n, Reverse(**f))) else {
+            break;
+        };
+        if count < 2 {
+            break; // one run per file and still too many files: merged as they are
+        }
+        let take = count.min(max_open);
+        let mut seen = 0;
+        let (chosen, rest): (Vec<Run>, Vec<Run>) = runs.into_iter().partition(|r| {
+            let pick = r.file == file && seen < take;
+            if pick {
+                seen += 1;
+            }
+            pick
+        });
+        generation += 1;
+        let path = Arc::new(dir.join(format!("{file}.merged{generation}.run")));
+        let mut out = BufWriter::new(File::create(path.as_ref())?);
+        let mut sources = Vec::with_capacity(chosen.len());
+        for run in &chosen {
+            sources.push(RunReader::open(run)?);
+        }
+        let mut merge = Merge::new(sources, Vec::new())?;
+        let mut len = 0u64;
+        while let Some(raw) = merge.next_raw()? {
+            out.write_all(&raw)?;
+            len += raw.len() as u64;
+        }
+        out.flush()?;
+        runs = rest;
+        runs.push(Run {
+            file,
+            path,
+            start: 0,
+            len,
+        });
+        runs.sort_by_key(|r| (r.file, r.start));
+    }
+    Ok(runs)
 }
 
 /// Short names unique in the bundle: the file name, with parent folders added until unique.
@@ -484,6 +483,8 @@ struct RunWriter {
     file: usize,
     kind: FileKind,
     grep: Option<Regex>,
+    /// Entries held before the smallest is written ([`SORT_WINDOW`]).
+    window: usize,
     out: Option<BufWriter<File>>,
     written: u64,
     run_start: u64,
@@ -511,6 +512,7 @@ impl RunWriter {
             file,
             kind,
             grep,
+            window: SORT_WINDOW,
             out: None,
             written: 0,
             run_start: 0,
@@ -592,7 +594,7 @@ impl RecordSink for RunWriter {
         let bytes = encode(time, self.seq, &record.position, &text, &continuation);
         self.seq += 1;
         self.heap.push(Reverse((key, bytes)));
-        if self.heap.len() > SORT_WINDOW {
+        if self.heap.len() > self.window {
             self.write_smallest();
         }
     }
@@ -810,6 +812,31 @@ mod tests {
         assert_eq!(merged.len(), SORT_WINDOW + 20);
         assert!(merged.windows(2).all(|w| w[0].time <= w[1].time));
         assert_eq!(merged[0].position, Position::Line(SORT_WINDOW as u64 + 11));
+    }
+
+    #[test]
+    fn a_file_in_reverse_order_gives_many_runs_which_compaction_merges_within_the_open_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let collected = Arc::new(Mutex::new(Collected::default()));
+        let mut w = RunWriter::new(dir.path().join("0.run"), 0, FileKind::Unknown, None, collected.clone());
+        w.window = 2;
+        for i in 0..300u32 {
+            let mut r = Record::line(u64::from(i) + 1, format!("line {}", i + 1));
+            r.time = Some(at(59 - i / 6, 0)); // newest first, six records a second
+            w.record(&r);
+        }
+        drop(w);
+        let runs = std::mem::take(&mut collected.lock().unwrap().runs);
+        assert!(runs.len() > 40, "reverse order defeats the window: {} runs", runs.len());
+        let runs = compact(runs, dir.path(), 8).unwrap();
+        assert!(runs.len() <= 8, "{} runs left", runs.len());
+        let sources = runs.iter().map(|r| RunReader::open(r).unwrap()).collect();
+        let merged: Vec<TimelineRecord> = Merge::new(sources, Vec::new()).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(merged.len(), 300);
+        assert!(merged.windows(2).all(|p| p[0].time <= p[1].time));
+        // Equal times keep the order the records came in.
+        assert_eq!(merged[0].text, "line 295");
+        assert_eq!(merged[5].text, "line 300");
     }
 
     #[test]
