@@ -94,8 +94,8 @@ pub struct Timeline {
     /// The bundle's pipeline report (files, findings).
     pub report: BundleReport,
     runs: Vec<Run>,
-    /// Holds the spill files; removed when the timeline is dropped.
-    spill: tempfile::TempDir,
+    /// Holds the spill files; removed when the timeline is dropped (kept only for that).
+    _spill: tempfile::TempDir,
 }
 
 /// A sorted stretch of entries in a spill file.
@@ -194,7 +194,7 @@ impl Timeline {
             files,
             report,
             runs,
-            spill,
+            _spill: spill,
         })
     }
 
