@@ -283,11 +283,12 @@ fn write_human_header(
     let untimed: u64 = timeline.files.iter().map(|f| f.untimed).sum();
     writeln!(
         out,
-        "Timeline of {}: {records} timestamped records from {} files ({untimed} records without a time left out)",
+        "Timeline of {}: {records} timestamped records in {} files ({untimed} records without a time left out)",
         a.bundle.display(),
         sources.len()
     )?;
-    let tag_width = sources.iter().map(|f| f.tag.chars().count()).max().unwrap_or(4).max(4);
+    // The full path here; the lines use the short tag, the end of the path.
+    let tag_width = sources.iter().map(|f| f.path.chars().count()).max().unwrap_or(4).max(4);
     writeln!(
         out,
         "  {:<tag_width$}  {:<29}  {:>8}  TIME ZONE",
@@ -303,7 +304,7 @@ fn write_human_header(
         writeln!(
             out,
             "  {:<tag_width$}  {:<29}  {:>8}  {zone}{unknown}",
-            f.tag,
+            f.path,
             f.kind.name(),
             f.records
         )?;
