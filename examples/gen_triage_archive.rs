@@ -7,7 +7,8 @@
 //! Each bundle is a WSUS server's IIS logs (most of the bytes: client scans, reports, BITS
 //! downloads answered 200/206, the console's NTLM handshakes), its SoftwareDistribution.log, and
 //! the WindowsUpdate.log of a few clients. One bundle in three carries the Content-vroot fault
-//! (BITS downloads answered 401 from some hour of its last day on). Every name, address and id is
+//! (BITS downloads answered 401 from 8-11 o'clock of its last day on; even the smallest day runs
+//! past noon). Every name, address and id is
 //! invented.
 
 use rayon::prelude::*;
@@ -105,7 +106,7 @@ fn write_bundle(dir: &Path, plan: &Plan) {
     let per_day = iis_budget / days;
     for day in 0..days {
         let date = chrono::NaiveDate::from_ymd_opt(2024, 10, 1).unwrap() + chrono::Duration::days(day as i64);
-        let fault_from = (plan.faulty && day == days - 1).then(|| 8 + rng.below(8) as u32);
+        let fault_from = (plan.faulty && day == days - 1).then(|| 8 + rng.below(4) as u32);
         let text = iis_day(&mut rng, date, per_day, plan.clients, fault_from);
         let name = format!(
             "Server/inetpub/logs/LogFiles/W3SVC1274659245/u_ex{}.log",

@@ -517,7 +517,19 @@ fn worker(
         };
         let Ok(job) = job else { return };
         let _ = messages.send(Message::Started(job.index));
-        let line = triage_bundle(engine, pool, &job.entry, options, &job.cancel);
+        let started = Instant::now();
+        // A bug outside the parsers (which catch their own) must not leave the bundle unanswered.
+        let line = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            triage_bundle(engine, pool, &job.entry, options, &job.cancel)
+        }))
+        .unwrap_or_else(|_| {
+            BundleLine::failed(
+                &job.entry.name,
+                Status::Unreadable,
+                "internal error while analyzing this bundle (a bug: please report it with the bundle)".into(),
+                started,
+            )
+        });
         let _ = messages.send(Message::Done(job.index, line));
         if job.cancel.load(Ordering::Relaxed) {
             return; // replaced when it was abandoned
