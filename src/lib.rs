@@ -26,6 +26,8 @@ pub mod records;
 pub mod registry;
 pub mod report;
 pub mod signatures;
+pub mod timeline;
+pub mod triage;
 
 /// The tool's version, as reported in JSON.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

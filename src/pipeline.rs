@@ -15,6 +15,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Everything loaded once per run: grammars, signatures, the compiled matcher.
 pub struct Engine {
@@ -52,7 +54,47 @@ pub struct Options {
     pub parse: ParseOptions,
     /// False for `inventory`: read and count, but do not match signatures.
     pub diagnose: bool,
+    /// When raised, the bundle is abandoned: files not started are skipped and a parser in progress
+    /// is unwound at its next record (triage's `--bundle-timeout`).
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Also sends each parsed file's records to a sink of the caller's (the timeline).
+    pub tap: Option<RecordTap>,
 }
+
+/// Gives, for a file about to be parsed (index in the bundle, path, kind), a sink that also
+/// receives its records, or `None` to leave the file out.
+pub type TapFn = dyn Fn(u32, &str, FileKind) -> Option<Box<dyn RecordSink>> + Send + Sync;
+
+/// A [`TapFn`] shared by the worker threads.
+#[derive(Clone)]
+pub struct RecordTap(pub Arc<TapFn>);
+
+impl std::fmt::Debug for RecordTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordTap")
+    }
+}
+
+/// The unwinding payload of an abandoned parse (no panic message: it is not a bug).
+struct Abandoned;
+
+/// Passes records on until the cancel flag is raised, then unwinds the parser.
+struct CancelSink<'s> {
+    inner: &'s mut dyn RecordSink,
+    flag: &'s AtomicBool,
+}
+
+impl RecordSink for CancelSink<'_> {
+    fn record(&mut self, record: &crate::records::Record<'_>) {
+        if self.flag.load(Ordering::Relaxed) {
+            // resume_unwind skips the panic hook; process_file catches it.
+            std::panic::resume_unwind(Box::new(Abandoned));
+        }
+        self.inner.record(record);
+    }
+}
+
+const ABANDONED: &str = "abandoned: the bundle ran out of time (--bundle-timeout)";
 
 /// One file as the inventory reports it (CONTRACT.md `files[]`, with additions).
 #[derive(Debug, Clone, Serialize)]
@@ -270,6 +312,10 @@ fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Option
         report.skipped = Some("archive: its members are listed after it".into());
         return (report, FileMatches::default());
     }
+    if options.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        report.skipped = Some(ABANDONED.into());
+        return (report, FileMatches::default());
+    }
     let (bytes, load_problems) = file.source.load(&options.limits);
     report.problems.extend(load_problems);
     let Some(bytes) = bytes else {
@@ -302,15 +348,33 @@ fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Option
     };
     let mut counter = CountingSink::default();
     let mut state = options.diagnose.then(|| engine.matcher.file_state(index, class.kind));
+    let mut tap = options.tap.as_ref().and_then(|t| (t.0)(index, &file.path, class.kind));
     PARSING.with(|p| p.set(true));
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut sink: Box<dyn RecordSink + '_> = match state.as_mut() {
             Some(m) => Box::new(TeeSink { a: &mut counter, b: m }),
             None => Box::new(&mut counter),
         };
+        let mut tapped;
+        let mut sink: &mut dyn RecordSink = match tap.as_mut() {
+            Some(t) => {
+                tapped = TeeSink {
+                    a: sink.as_mut(),
+                    b: t.as_mut(),
+                };
+                &mut tapped
+            }
+            None => sink.as_mut(),
+        };
+        let mut guarded;
+        if let Some(flag) = options.cancel.as_deref() {
+            guarded = CancelSink { inner: sink, flag };
+            sink = &mut guarded;
+        }
         let grammar = class.format.as_deref().and_then(|id| engine.formats.get(id));
-        formats::parse_with_grammar(class.kind, &input, grammar, sink.as_mut())
+        formats::parse_with_grammar(class.kind, &input, grammar, sink)
     }));
+    drop(tap);
     PARSING.with(|p| p.set(false));
     let matches = state.map(|s| s.finish()).unwrap_or_default();
     match outcome {
@@ -323,6 +387,11 @@ fn process_file(engine: &Engine, index: u32, file: &BundleFile, options: &Option
             report.last = counter.last;
         }
         Ok(None) => report.skipped = Some(NO_PARSER.into()),
+        Err(panic) if panic.is::<Abandoned>() => {
+            report.problems.push(Problem::new(ABANDONED));
+            report.records = Some(counter.records);
+            return (report, FileMatches::default());
+        }
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()

@@ -117,8 +117,22 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct TriageArgs {
+    /// The archive folder: every folder, .zip, .cab or log file directly under it is a bundle.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Abandon a bundle still running after SECONDS: reported as timed-out, the run goes on.
+    #[arg(long, value_name = "SECONDS")]
+    pub bundle_timeout: Option<f64>,
+    /// Skip the bundles already in an earlier JSONL output (repeatable); their lines are copied
+    /// into this output, so it is complete.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Vec<PathBuf>,
+    /// Take part I of N (1-based) of the bundles, chosen by a stable hash of the bundle name.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Bundles analyzed at once (default: the thread count, at least 2). Their files share the threads.
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
     #[command(flatten)]
     pub common: CommonArgs,
     #[command(flatten)]
@@ -129,6 +143,21 @@ pub struct TriageArgs {
 pub struct TimelineArgs {
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
+    /// Only records at or after this time (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` in UTC).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Only records at or before this time (same forms as --from).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Only the records within N minutes (default 10) of the timestamped evidence of this finding.
+    #[arg(long, value_name = "SIGNATURE[:N]")]
+    pub around: Option<String>,
+    /// Only files of these kinds (comma-separated CONTRACT.md names, e.g. iis-w3c-log,evtx).
+    #[arg(long, value_name = "KINDS", value_delimiter = ',')]
+    pub kinds: Vec<String>,
+    /// Only records whose text matches this regular expression (`(?i)` for any case).
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
     #[command(flatten)]
     pub common: CommonArgs,
     #[command(flatten)]

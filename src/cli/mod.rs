@@ -5,6 +5,8 @@
 
 pub mod args;
 mod signatures_cmd;
+mod timeline_cmd;
+mod triage_cmd;
 
 use args::{AnalyzeArgs, ColorChoice, Command, CommonArgs, MinSeverity, OutputFormat};
 use miette::{IntoDiagnostic, Report, miette};
@@ -24,11 +26,8 @@ pub fn run(cli: args::Cli) -> ExitCode {
     let result = match cli.command {
         Command::Analyze(a) => analyze(a, true),
         Command::Inventory(a) => analyze(a, false),
-        Command::Triage(_) => Err(miette!(
-            help = "analyze bundles one by one with `wsus-triage analyze BUNDLE...` meanwhile",
-            "`triage` is not available in this version yet"
-        )),
-        Command::Timeline(_) => Err(miette!("`timeline` is not available in this version yet")),
+        Command::Triage(t) => triage_cmd::run(t),
+        Command::Timeline(t) => timeline_cmd::run(t),
         Command::Signatures(s) => signatures_cmd::run(s),
         Command::Explain(e) => signatures_cmd::explain(e),
     };
@@ -81,7 +80,7 @@ pub(crate) fn engine(common: &CommonArgs) -> miette::Result<Engine> {
     Engine::load(&common.grammars).map_err(Report::new)
 }
 
-fn thread_pool(common: &CommonArgs) -> miette::Result<rayon::ThreadPool> {
+pub(crate) fn thread_pool(common: &CommonArgs) -> miette::Result<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
         if n == 0 {
@@ -92,7 +91,7 @@ fn thread_pool(common: &CommonArgs) -> miette::Result<rayon::ThreadPool> {
     builder.build().into_diagnostic()
 }
 
-fn parse_options(common: &CommonArgs) -> miette::Result<ParseOptions> {
+pub(crate) fn parse_options(common: &CommonArgs) -> miette::Result<ParseOptions> {
     let tz = match &common.tz {
         None => None,
         Some(name) => Some(name.parse::<chrono_tz::Tz>().map_err(|_| {
@@ -108,7 +107,7 @@ fn parse_options(common: &CommonArgs) -> miette::Result<ParseOptions> {
     })
 }
 
-fn min_severity(m: MinSeverity) -> Severity {
+pub(crate) fn min_severity(m: MinSeverity) -> Severity {
     match m {
         MinSeverity::Info => Severity::Info,
         MinSeverity::Warning => Severity::Warning,
@@ -136,6 +135,7 @@ fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
         },
         parse: parse_options(&a.common)?,
         diagnose,
+        ..Options::default()
     };
     let floor = min_severity(a.common.min_severity);
     let mut reports: Vec<BundleReport> = Vec::new();
@@ -175,9 +175,20 @@ fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
     Ok(if diagnose && serious { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
 
-fn terminal_width() -> usize {
+pub(crate) fn terminal_width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100)
+}
+
+/// The intake limits the flags ask for.
+pub(crate) fn limits(l: &args::LimitArgs) -> Limits {
+    Limits {
+        max_total_bytes: l.max_total_bytes,
+        max_member_bytes: l.max_member_bytes,
+        max_ratio: l.max_ratio,
+        max_members: l.max_members,
+        max_depth: l.max_depth,
+    }
 }
