@@ -659,6 +659,9 @@ fn dc_role_with_wsus_3_is_supported() {
 // ---------------------------------------------------------------------------------------------
 // 6. WSUS-URLSCAN-ADVISORY
 
+/// IIS 5 (Windows 2000) serving WSUS 2.0 clients normally.
+const IIS5_LOG: &str = "#Software: Microsoft Internet Information Services 5.0\n#Version: 1.0\n#Date: 2006-11-20 09:00:00\n#Fields: date time c-ip cs-username s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status cs(User-Agent)\n2006-11-20 09:00:02 10.1.4.31 - 10.1.0.20 80 GET /selfupdate/wuident.cab 0611200900 200 0 Windows-Update-Agent\n2006-11-20 09:00:04 10.1.4.31 - 10.1.0.20 80 POST /ClientWebService/client.asmx - 200 0 Windows-Update-Agent\n";
+
 const CURRENT_VERSION: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
 #[test]
@@ -676,7 +679,9 @@ fn urlscan_advisory_on_windows_2000_without_a_filter() {
             ],
         ),
     ]);
-    let bundle = Files::new().crlf("registry/software.reg", &registry);
+    let bundle = Files::new()
+        .crlf("registry/software.reg", &registry)
+        .text("W3SVC1/ex061120.log", IIS5_LOG);
     let r = bundle.run();
     let f = finding(&r, "WSUS-URLSCAN-ADVISORY");
     assert_eq!((f.severity.name(), f.confidence.name()), ("info", "low"));
@@ -699,7 +704,10 @@ fn urlscan_advisory_quiet_when_urlscan_is_registered() {
             &[r#""Filter DLLs"="C:\\WINNT\\system32\\inetsrv\\urlscan\\urlscan.dll""#],
         ),
     ]);
-    let r = Files::new().crlf("registry/software.reg", &registry).run();
+    let r = Files::new()
+        .crlf("registry/software.reg", &registry)
+        .text("W3SVC1/ex061120.log", IIS5_LOG)
+        .run();
     assert_silent(&r, "WSUS-URLSCAN-ADVISORY");
     assert_no_warning(&r);
 }
@@ -895,16 +903,28 @@ fn pool_disabled_then_served_again_is_reported_as_recovered() {
         "Error",
         "Application pool 'WsusPool' is being automatically disabled due to a series of failures in the process(es) serving that application pool.",
     );
-    let log = w3c_log(&[w3c(
-        "08:30:04",
-        "POST",
-        "/ClientWebService/client.asmx",
-        8530,
-        "10.1.4.77",
-        WUA10,
-        "200 0 0",
-        187,
-    )]);
+    let log = w3c_log(&[
+        w3c(
+            "08:30:03",
+            "POST",
+            "/SimpleAuthWebService/SimpleAuth.asmx",
+            8530,
+            "10.1.4.77",
+            WUA10,
+            "200 0 0",
+            31,
+        ),
+        w3c(
+            "08:30:04",
+            "POST",
+            "/ClientWebService/client.asmx",
+            8530,
+            "10.1.4.77",
+            WUA10,
+            "200 0 0",
+            187,
+        ),
+    ]);
     let bundle = Files::new()
         .crlf("events/System.txt", &events)
         .text("W3SVC1274659245/u_ex241120.log", &log);
@@ -1185,6 +1205,74 @@ fn impersonation_500_24_on_every_endpoint_and_the_setting_in_the_config() {
         r#"<identity impersonate="true" />"#
     ));
     assert_silent(&r, "WSUS-CLIENTWEBSERVICE-OVERLOAD");
+}
+
+#[test]
+fn impersonation_turned_off_later_is_reported_as_recovered() {
+    let log = w3c_log(&[
+        w3c(
+            "08:00:02",
+            "POST",
+            "/ClientWebService/client.asmx",
+            8530,
+            "10.1.4.77",
+            WUA10,
+            "500 24 50",
+            3,
+        ),
+        w3c(
+            "08:00:03",
+            "POST",
+            "/SimpleAuthWebService/SimpleAuth.asmx",
+            8530,
+            "10.1.4.78",
+            WUA10,
+            "500 24 50",
+            2,
+        ),
+        w3c(
+            "10:15:39",
+            "POST",
+            "/SimpleAuthWebService/SimpleAuth.asmx",
+            8530,
+            "10.1.4.77",
+            WUA10,
+            "200 0 0",
+            31,
+        ),
+        w3c(
+            "10:15:40",
+            "POST",
+            "/ClientWebService/client.asmx",
+            8530,
+            "10.1.4.77",
+            WUA10,
+            "200 0 0",
+            190,
+        ),
+    ]);
+    let bundle = Files::new()
+        .crlf(
+            "inetsrv/config/applicationHost.config",
+            &apphost(POOL_V4, BIND_8530, "", ""),
+        )
+        .text("W3SVC1274659245/u_ex241120.log", &log);
+    let r = bundle.run();
+    let f = finding(&r, "WSUS-IIS-ASPNET-IMPERSONATION");
+    assert_eq!((f.severity.name(), f.confidence.name()), ("info", "high"));
+    assert!(
+        f.summary
+            .starts_with("Recovered: this was failing until 2024-11-20 08:00:03 UTC"),
+        "{}",
+        f.summary
+    );
+    assert!(
+        f.summary
+            .contains("2 requests to the WSUS web services from 2 address(es)"),
+        "{}",
+        f.summary
+    );
+    assert_cited(&bundle, f, &["W3SVC1274659245/u_ex241120.log"]);
 }
 
 #[test]
