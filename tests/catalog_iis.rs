@@ -941,6 +941,48 @@ fn pool_disabled_then_served_again_is_reported_as_recovered() {
 }
 
 #[test]
+fn pool_503_seen_by_the_wsus_health_check_in_an_application_log_export() {
+    let events = [
+        wevtutil(
+            0,
+            "Application",
+            "Windows Server Update Services",
+            "2024-11-20T06:20:11.500",
+            12072,
+            "Error",
+            "The WSUS content directory is not accessible.\nSystem.Net.WebException: The remote server returned an error: (503) Server Unavailable.\n   at Microsoft.UpdateServices.Internal.HealthMonitoring.HmtWebServices.CheckContentDirWebAccess(EventLoggingType type, HealthEventLogger logger)",
+        ),
+        wevtutil(
+            1,
+            "Application",
+            "Windows Server Update Services",
+            "2024-11-20T06:30:11.500",
+            12072,
+            "Error",
+            "The WSUS content directory is not accessible.\nSystem.Net.WebException: The remote server returned an error: (503) Server Unavailable.",
+        ),
+    ]
+    .concat();
+    let setup = reg(&[(
+        SETUP_KEY,
+        &[r#""ContentDir"="D:\\WSUS""#, r#""VersionString"="10.0.17763.678""#],
+    )]);
+    let bundle = Files::new()
+        .crlf("events/Application.txt", &events)
+        .crlf("registry/UpdateServices.reg", &setup);
+    let r = bundle.run();
+    let f = finding(&r, "WSUS-POOL-DISABLED-503");
+    assert_eq!((f.severity.name(), f.confidence.name()), ("error", "medium"));
+    assert!(
+        f.summary.contains("(2 event(s) 12072 between 2024-11-20 06:20:11"),
+        "{}",
+        f.summary
+    );
+    assert_cited(&bundle, f, &["events/Application.txt"]);
+    assert!(cites(f, "events/Application.txt", "(503) Server Unavailable"));
+}
+
+#[test]
 fn pool_503s_during_an_iisreset_are_expected() {
     let events = [
         wevtutil(
