@@ -464,10 +464,20 @@ fn host_header_next_to_a_catch_all_binding_on_the_same_port() {
     let bindings = r#"                    <binding protocol="http" bindingInformation="*:8530:wsus.contoso.com" />
                     <binding protocol="http" bindingInformation="*:8530:" />
                     <binding protocol="https" bindingInformation="*:8531:" />"#;
-    let policy = reg(&[(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
-        &[r#""WUServer"="http://wsus01:8530""#],
-    )]);
+    // A complete client policy (a partial one would rightly be WSUS-CLIENT-POLICY-INCOMPLETE).
+    let policy = reg(&[
+        (
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
+            &[
+                r#""WUServer"="http://wsus01:8530""#,
+                r#""WUStatusServer"="http://wsus01:8530""#,
+            ],
+        ),
+        (
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
+            &[r#""UseWUServer"=dword:00000001"#],
+        ),
+    ]);
     let bundle = Files::new()
         .crlf("server/applicationHost.config", &apphost(POOL_V4, bindings, "", ""))
         .crlf("PC0077/policy.reg", &policy);
@@ -477,7 +487,6 @@ fn host_header_next_to_a_catch_all_binding_on_the_same_port() {
 }
 
 #[test]
-#[ignore = "needs the HTTPERR parser (branch iislogs): until it is merged HTTPERR files have no records"]
 fn host_header_rejections_in_httperr_make_it_high() {
     let bindings = r#"                    <binding protocol="http" bindingInformation="*:8530:wsus.contoso.com" />"#;
     let httperr = "#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n#Date: 2024-11-20 09:00:00\n#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename\n2024-11-20 09:00:02 10.1.4.77 50112 10.1.0.20 8530 HTTP/1.1 POST /ClientWebService/client.asmx 400 - Hostname -\n2024-11-20 09:00:09 10.1.4.78 50200 10.1.0.20 8530 HTTP/1.1 POST /ClientWebService/client.asmx 400 - Hostname -\n";
@@ -1037,7 +1046,6 @@ fn pool_503s_during_an_iisreset_are_expected() {
 }
 
 #[test]
-#[ignore = "needs the HTTPERR parser (branch iislogs): until it is merged HTTPERR files have no records"]
 fn pool_offline_in_httperr_is_high() {
     let httperr = "#Software: Microsoft HTTP API 2.0\n#Version: 1.0\n#Date: 2024-11-20 06:20:00\n#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename\n2024-11-20 06:20:03 10.1.4.77 56433 10.1.0.20 8530 HTTP/1.1 POST /SimpleAuthWebService/SimpleAuth.asmx 503 1274659245 AppOffline WsusPool\n2024-11-20 06:20:09 10.1.4.78 56440 10.1.0.20 8530 HTTP/1.1 POST /ClientWebService/client.asmx 503 1274659245 AppOffline WsusPool\n";
     let bundle = Files::new().crlf("HTTPERR/httperr1.log", httperr);
