@@ -105,6 +105,16 @@ impl<'a> Fields<'a> {
         self.pairs.push((name.into(), value.into()));
     }
 
+    /// The index of the first field called `name` (ASCII case-insensitive).
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.pairs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// The value of the field at `index`.
+    pub fn value_at(&self, index: usize) -> Option<&str> {
+        self.pairs.get(index).map(|(_, v)| v.as_ref())
+    }
+
     /// The value of the first field called `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs

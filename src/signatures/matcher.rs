@@ -26,7 +26,10 @@ pub struct Rule {
     pub signature: usize,
     pub evidence: usize,
     pub kinds: Vec<FileKind>,
-    predicates: Vec<(String, Predicate)>,
+    predicates: Vec<Pred>,
+    /// The predicates on correlation-key fields: a clearing record has the same key, so it must
+    /// satisfy them too. Testing them first spares the key lookup for most records.
+    key_checks: Vec<Pred>,
     correlate: Option<Correlate>,
     capture: Option<Capture>,
     /// Index of the rule's literal group in its kind's prefilter, when it has one.
@@ -38,6 +41,152 @@ struct Capture {
     field: String,
     regex: Option<regex::Regex>,
     lowercase: bool,
+}
+
+/// Kinds whose record fields are verbatim slices of the record's text (no derived or rewritten
+/// value), so a literal a field predicate requires must stand in the text. IIS logs are the volume
+/// that matters; other kinds rely on the signature's explicit `literal`.
+fn fields_are_verbatim(kind: FileKind) -> bool {
+    matches!(kind, FileKind::IisW3cLog | FileKind::IisHttperrLog)
+}
+
+/// Literals one of which must stand in the text of any record the predicates accept: the best
+/// (longest shortest member) of the sets each predicate implies. Empty when none is safe.
+fn verbatim_literals(kind: FileKind, preds: &[Pred]) -> Vec<String> {
+    if !fields_are_verbatim(kind) {
+        return Vec::new();
+    }
+    let mut best: Vec<String> = Vec::new();
+    let mut best_len = 0;
+    for p in preds {
+        let set: Vec<String> = match &p.test {
+            Predicate::Equals(v) => vec![v.to_ascii_lowercase()],
+            Predicate::Any(vs) => vs.iter().map(|v| v.to_ascii_lowercase()).collect(),
+            Predicate::Contains(n) => vec![n.clone()],
+            Predicate::Regex(re) => regex_prefix(re.as_str()).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        let shortest = set.iter().map(String::len).min().unwrap_or(0);
+        if !set.is_empty() && shortest >= 3 && shortest > best_len {
+            best_len = shortest;
+            best = set;
+        }
+    }
+    best
+}
+
+/// The literal text a regex must match first, when that is plain: `(?i)^/Content/[0-9A-F]{2}` gives
+/// `/content/`. `None` for patterns with top-level alternation or no literal start.
+fn regex_prefix(pattern: &str) -> Option<String> {
+    let mut rest = pattern;
+    loop {
+        if let Some(r) = rest.strip_prefix("(?i)") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('^') {
+            rest = r;
+        } else {
+            break;
+        }
+    }
+    // Top-level alternation makes any prefix optional.
+    let mut depth = 0i32;
+    let mut escaped = false;
+    let mut in_class = false;
+    for c in rest.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth -= 1,
+            '|' if depth == 0 && !in_class => return None,
+            _ => {}
+        }
+    }
+    let mut lit = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ch = match c {
+            '\\' => match chars.peek().copied() {
+                Some(e) if ".-/_ $^*+?()[]{}|\\".contains(e) => {
+                    chars.next();
+                    e
+                }
+                _ => break,
+            },
+            c if c.is_ascii_alphanumeric() || "/-_ :=,'\"#@%&!<>".contains(c) => c,
+            _ => break,
+        };
+        // A quantifier after the character makes it optional (stop before it) or repeatable
+        // (keep it, stop after it).
+        match chars.peek() {
+            Some('?' | '*' | '{') => break,
+            Some('+') => {
+                lit.push(ch.to_ascii_lowercase());
+                break;
+            }
+            _ => lit.push(ch.to_ascii_lowercase()),
+        }
+    }
+    (lit.len() >= 3).then_some(lit)
+}
+
+/// Gathers the regex predicates of every rule by field into one [`RegexSet`] per field and tells
+/// each predicate its place. A set that cannot be built leaves its predicates testing alone.
+fn build_regex_sets(rules: &mut [Rule]) -> Vec<(FieldId, regex::RegexSet)> {
+    let mut patterns: Vec<(FieldId, Vec<String>)> = Vec::new();
+    let mut place = |p: &mut Pred| {
+        let (re, negated) = match &p.test {
+            Predicate::Regex(re) => (re.as_str().to_string(), false),
+            Predicate::NotRegex(re) => (re.as_str().to_string(), true),
+            _ => return,
+        };
+        let set = match patterns.iter().position(|(f, _)| *f == p.id) {
+            Some(i) => i,
+            None => {
+                patterns.push((p.id, Vec::new()));
+                patterns.len() - 1
+            }
+        };
+        let list = &mut patterns[set].1;
+        let index = list.iter().position(|x| *x == re).unwrap_or_else(|| {
+            list.push(re);
+            list.len() - 1
+        });
+        p.set = Some((set, index, negated));
+    };
+    for r in rules.iter_mut() {
+        r.predicates.iter_mut().for_each(&mut place);
+        r.key_checks.iter_mut().for_each(&mut place);
+        if let Some(c) = r.correlate.as_mut() {
+            c.cleared_by.iter_mut().for_each(&mut place);
+        }
+    }
+    let mut sets = Vec::new();
+    let mut failed = Vec::new();
+    for (i, (field, list)) in patterns.into_iter().enumerate() {
+        match regex::RegexSet::new(&list) {
+            Ok(set) => sets.push((field, set)),
+            Err(_) => {
+                failed.push(i);
+                sets.push((field, regex::RegexSet::empty()));
+            }
+        }
+    }
+    for r in rules.iter_mut() {
+        let all = r
+            .predicates
+            .iter_mut()
+            .chain(r.key_checks.iter_mut())
+            .chain(r.correlate.iter_mut().flat_map(|c| c.cleared_by.iter_mut()));
+        for p in all {
+            if p.set.is_some_and(|(set, _, _)| failed.contains(&set)) {
+                p.set = None;
+            }
+        }
+    }
+    sets
 }
 
 /// Cheap predicates first: equality before substring before regex.
@@ -60,12 +209,91 @@ struct KindRules {
     prefilter: Option<aho_corasick::AhoCorasick>,
     owners: Vec<usize>,
     patterns: Vec<String>,
+    /// Rules indexed by the value of one field they all test for equality (`sc-status` in IIS
+    /// logs): one lookup per record picks them, instead of testing each.
+    dispatch: Option<Dispatch>,
 }
+
+#[derive(Debug, Default)]
+struct Dispatch {
+    field: FieldId,
+    /// Lower-cased value → rules that can fire (or be cleared) on a record with that value.
+    rules: HashMap<String, Vec<usize>>,
+}
+
+/// The values an equality predicate on `field` accepts, lower-cased (`None`: no such predicate).
+fn equality_values(preds: &[Pred], field: FieldId) -> Option<Vec<String>> {
+    preds.iter().find_map(|p| match &p.test {
+        Predicate::Equals(v) if p.id == field => Some(vec![v.to_ascii_lowercase()]),
+        Predicate::Any(vs) if p.id == field => Some(vs.iter().map(|v| v.to_ascii_lowercase()).collect()),
+        _ => None,
+    })
+}
+
+/// Picks the dispatch field of a kind: the field most rules test for equality (at least three).
+/// A rule joins the index only if its failure — and its clearing records, when it has some — test
+/// that field for equality; the others stay with the literal prefilter.
+fn build_dispatch(rules: &[Rule], members: &[usize]) -> Option<(Dispatch, Vec<usize>)> {
+    let mut counts: HashMap<FieldId, usize> = HashMap::new();
+    for &i in members {
+        for p in &rules[i].predicates {
+            if p.id != TEXT && matches!(p.test, Predicate::Equals(_) | Predicate::Any(_)) {
+                *counts.entry(p.id).or_default() += 1;
+            }
+        }
+    }
+    let field = counts
+        .iter()
+        .filter(|(_, n)| **n >= 3)
+        .max_by_key(|(f, n)| (**n, std::cmp::Reverse(**f)))
+        .map(|(f, _)| *f)?;
+    let mut dispatch = Dispatch {
+        field,
+        rules: HashMap::new(),
+    };
+    let mut indexed = Vec::new();
+    for &i in members {
+        let r = &rules[i];
+        let Some(mut values) = equality_values(&r.predicates, field) else {
+            continue;
+        };
+        if let Some(c) = r.correlate.as_ref().filter(|c| !c.cleared_by.is_empty()) {
+            let Some(clearing) = equality_values(&c.cleared_by, field) else {
+                continue;
+            };
+            values.extend(clearing);
+        }
+        for v in values {
+            let list = dispatch.rules.entry(v).or_default();
+            if !list.contains(&i) {
+                list.push(i);
+            }
+        }
+        indexed.push(i);
+    }
+    (!indexed.is_empty()).then_some((dispatch, indexed))
+}
+
+/// A predicate on a field, the field's name interned by the matcher.
+#[derive(Debug, Clone)]
+struct Pred {
+    field: String,
+    id: FieldId,
+    test: Predicate,
+    /// For a regex predicate: its place in the field's [`RegexSet`] (set, pattern, negated), so
+    /// every regex on one field is run in one pass per record.
+    set: Option<(usize, usize, bool)>,
+}
+
+/// Index of an interned field name; [`TEXT`] is the record's whole text.
+type FieldId = u32;
+const TEXT: FieldId = u32::MAX;
 
 #[derive(Debug)]
 struct Correlate {
     key: Vec<String>,
-    cleared_by: Vec<(String, Predicate)>,
+    key_ids: Vec<FieldId>,
+    cleared_by: Vec<Pred>,
     window_ms: i64,
     distinct: Option<String>,
 }
@@ -75,45 +303,87 @@ struct Correlate {
 pub struct Matcher {
     pub rules: Vec<Rule>,
     by_kind: HashMap<FileKind, KindRules>,
+    /// Interned field names: every predicate, key, distinct and capture field.
+    names: Vec<String>,
+    /// One set per field of every regex predicate on that field.
+    sets: Vec<(FieldId, regex::RegexSet)>,
+}
+
+/// Interns field names (ASCII case-insensitive, as record fields compare).
+fn intern(names: &mut Vec<String>, field: &str) -> FieldId {
+    if field == "text" {
+        return TEXT;
+    }
+    match names.iter().position(|n| n.eq_ignore_ascii_case(field)) {
+        Some(i) => i as FieldId,
+        None => {
+            names.push(field.to_string());
+            (names.len() - 1) as FieldId
+        }
+    }
 }
 
 impl Matcher {
     /// Compiles the catalog. Predicates were validated when the catalog was loaded.
     pub fn new(catalog: &Catalog) -> Matcher {
         let mut rules = Vec::new();
+        let mut names = Vec::new();
         for (si, sig) in catalog.signatures.iter().enumerate() {
             if !sig.detectable {
                 continue;
             }
             for (ei, ev) in sig.evidence.iter().enumerate() {
-                let compile = |m: &BTreeMap<String, super::predicate::PredicateDef>| {
+                let mut compile = |m: &BTreeMap<String, super::predicate::PredicateDef>| {
                     m.iter()
-                        .filter_map(|(f, p)| p.compile().ok().map(|p| (f.clone(), p)))
+                        .filter_map(|(f, p)| {
+                            p.compile().ok().map(|p| Pred {
+                                field: f.clone(),
+                                id: intern(&mut names, f),
+                                test: p,
+                                set: None,
+                            })
+                        })
                         .collect::<Vec<_>>()
                 };
                 let mut predicates = compile(&ev.predicates);
-                predicates.sort_by_key(|(_, p)| cost(p));
+                predicates.sort_by_key(|p| cost(&p.test));
+                let cleared_by = ev
+                    .correlate
+                    .as_ref()
+                    .map(|c| compile(&c.cleared_by))
+                    .unwrap_or_default();
                 let mut literals: Vec<String> = ev.literal.iter().map(|l| l.to_ascii_lowercase()).collect();
                 if literals.is_empty() {
                     // A `contains` on the record text itself must find its needle there, so it is a
                     // literal too. Not so on other fields: some are derived (an event's `message` is
                     // rendered from a template and does not stand in the XML).
-                    literals.extend(predicates.iter().find_map(|(f, p)| match p {
-                        Predicate::Contains(n) if !n.is_empty() && f == "text" => Some(n.clone()),
+                    literals.extend(predicates.iter().find_map(|p| match &p.test {
+                        Predicate::Contains(n) if !n.is_empty() && p.id == TEXT => Some(n.clone()),
                         _ => None,
                     }));
                 }
+                let correlate = ev.correlate.as_ref().map(|c: &CorrelateDef| Correlate {
+                    key: c.key.clone(),
+                    key_ids: c.key.iter().map(|k| intern(&mut names, k)).collect(),
+                    cleared_by,
+                    window_ms: c.within_seconds.saturating_mul(1000),
+                    distinct: c.distinct.clone(),
+                });
+                let key_checks = match &correlate {
+                    Some(c) if !c.cleared_by.is_empty() => predicates
+                        .iter()
+                        .filter(|p| c.key_ids.contains(&p.id))
+                        .cloned()
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 rules.push(Rule {
                     signature: si,
                     evidence: ei,
                     kinds: ev.kinds.clone(),
                     predicates,
-                    correlate: ev.correlate.as_ref().map(|c: &CorrelateDef| Correlate {
-                        key: c.key.clone(),
-                        cleared_by: compile(&c.cleared_by),
-                        window_ms: c.within_seconds.saturating_mul(1000),
-                        distinct: c.distinct.clone(),
-                    }),
+                    key_checks,
+                    correlate,
                     capture: ev.capture.as_ref().map(|c| Capture {
                         field: c.field.clone(),
                         regex: c.regex.as_deref().and_then(|r| regex::Regex::new(r).ok()),
@@ -123,19 +393,45 @@ impl Matcher {
                 });
             }
         }
+        let sets = build_regex_sets(&mut rules);
         let mut by_kind: HashMap<FileKind, KindRules> = HashMap::new();
         for (i, r) in rules.iter().enumerate() {
             for k in &r.kinds {
-                let entry = by_kind.entry(*k).or_default();
-                entry.rules.push(i);
-                // A rule that clears hits must see every record (the clearing ones have no literal).
+                by_kind.entry(*k).or_default().rules.push(i);
+            }
+        }
+        for entry in by_kind.values_mut() {
+            if let Some((dispatch, _)) = build_dispatch(&rules, &entry.rules) {
+                entry.dispatch = Some(dispatch);
+            }
+        }
+        for (i, r) in rules.iter().enumerate() {
+            for k in &r.kinds {
+                let Some(entry) = by_kind.get_mut(k) else { continue };
+                if entry
+                    .dispatch
+                    .as_ref()
+                    .is_some_and(|d| d.rules.values().any(|l| l.contains(&i)))
+                {
+                    continue; // picked by the dispatch index
+                }
                 let clears = r.correlate.as_ref().is_some_and(|c| !c.cleared_by.is_empty());
-                if r.literals.is_empty() || clears {
+                // A rule that clears hits must also see its clearing records, which need not carry
+                // the failure's literals; only literals of the key-field predicates (which a clearing
+                // record satisfies too) may filter it.
+                let literals = if clears {
+                    verbatim_literals(*k, &r.key_checks)
+                } else if !r.literals.is_empty() {
+                    r.literals.clone()
+                } else {
+                    verbatim_literals(*k, &r.predicates)
+                };
+                if literals.is_empty() {
                     entry.unfiltered.push(i);
                 } else {
-                    for l in &r.literals {
+                    for l in literals {
                         entry.owners.push(i);
-                        entry.patterns.push(l.clone());
+                        entry.patterns.push(l);
                     }
                 }
             }
@@ -156,7 +452,12 @@ impl Matcher {
                 entry.unfiltered.dedup();
             }
         }
-        Matcher { rules, by_kind }
+        Matcher {
+            rules,
+            by_kind,
+            names,
+            sets,
+        }
     }
 
     /// The rule index of a signature's evidence.
@@ -172,7 +473,9 @@ impl Matcher {
             file,
             kind_rules: self.by_kind.get(&kind),
             candidates: Vec::new(),
-            live: HashMap::new(),
+            slots: vec![UNKNOWN; self.names.len()],
+            set_matches: vec![None; self.sets.len()],
+            live: rustc_hash::FxHashMap::default(),
             stats: BTreeMap::new(),
             first_time: None,
         }
@@ -381,10 +684,16 @@ fn max_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
 
 #[derive(Debug, Default)]
 struct KeyLive {
+    /// The key itself (its hash indexes the map).
+    key: Key,
     pending: VecDeque<Hit>,
     last_success: Option<i64>,
     first_success: Option<i64>,
 }
+
+/// A correlation key is looked up by this hash of its lower-cased values; the values themselves
+/// are only built when the key is kept.
+type LiveKey = (usize, u64);
 
 /// Matching state of one file.
 pub struct FileMatchState<'m> {
@@ -393,41 +702,123 @@ pub struct FileMatchState<'m> {
     kind_rules: Option<&'m KindRules>,
     /// Scratch list of the rules to test on the current record.
     candidates: Vec<usize>,
-    live: HashMap<(usize, Key), KeyLive>,
+    /// Per interned field name, where it stands in the current record's fields.
+    slots: Vec<u32>,
+    /// Per regex set, its matches on the current record.
+    set_matches: Vec<Option<regex::SetMatches>>,
+    live: rustc_hash::FxHashMap<LiveKey, KeyLive>,
     stats: BTreeMap<usize, RuleStats>,
     /// Time of the first timestamped record of the file.
     first_time: Option<i64>,
 }
 
-/// The value of a field of a record; `text` is the whole record text.
-fn value<'r>(record: &'r Record<'_>, field: &str) -> Option<Cow<'r, str>> {
-    if field == "text" {
-        if record.continuation.is_empty() {
-            Some(Cow::Borrowed(record.text.as_ref()))
+/// Slot states: not looked up yet for this record, or absent from it.
+const UNKNOWN: u32 = u32::MAX;
+const ABSENT: u32 = u32::MAX - 1;
+
+/// The fields of the record being matched, each name resolved once however many predicates read it.
+struct View<'r, 'a> {
+    record: &'r Record<'a>,
+    slots: &'r mut [u32],
+    names: &'r [String],
+    sets: &'r [(FieldId, regex::RegexSet)],
+    /// Per regex set, its matches on the current record, run once when first asked.
+    set_matches: &'r mut [Option<regex::SetMatches>],
+    /// The record text with its continuation lines, joined once when a predicate asks.
+    joined: Option<String>,
+}
+
+impl<'r> View<'r, '_> {
+    fn field(&mut self, id: FieldId) -> Option<&'r str> {
+        let record: &'r Record<'_> = self.record;
+        let slot = self.slots.get_mut(id as usize)?;
+        if *slot == UNKNOWN {
+            *slot = self
+                .names
+                .get(id as usize)
+                .and_then(|n| record.fields.position(n))
+                .map_or(ABSENT, |i| i as u32);
+        }
+        if *slot == ABSENT {
+            None
         } else {
+            record.fields.value_at(*slot as usize)
+        }
+    }
+
+    /// The value a predicate reads: a field, or for [`TEXT`] the whole record text.
+    fn value(&mut self, id: FieldId) -> Option<Cow<'_, str>> {
+        if id != TEXT {
+            return self.field(id).map(Cow::Borrowed);
+        }
+        if self.record.continuation.is_empty() {
+            return Some(Cow::Borrowed(self.record.text.as_ref()));
+        }
+        let record = self.record;
+        let joined = self.joined.get_or_insert_with(|| {
             let mut all = record.text.to_string();
             for l in &record.continuation {
                 all.push('\n');
                 all.push_str(l);
             }
-            Some(Cow::Owned(all))
-        }
-    } else {
-        record.field(field).map(Cow::Borrowed)
+            all
+        });
+        Some(Cow::Borrowed(joined.as_str()))
     }
-}
 
-fn all_hold(preds: &[(String, Predicate)], record: &Record<'_>) -> bool {
-    preds.iter().all(|(f, p)| p.test(value(record, f).as_deref()))
+    fn holds(&mut self, preds: &[Pred]) -> bool {
+        preds.iter().all(|p| match p.set {
+            Some((set, index, negated)) => match self.set_matches(set) {
+                Some(m) => m.matched(index) != negated,
+                None => negated, // no such field: a regex fails, a negated regex holds
+            },
+            None => {
+                let v = self.value(p.id);
+                p.test.test(v.as_deref())
+            }
+        })
+    }
+
+    /// The matches of regex set `set` on its field of this record (`None` when the field is absent).
+    fn set_matches(&mut self, set: usize) -> Option<&regex::SetMatches> {
+        if self.set_matches.get(set)?.is_none() {
+            let sets = self.sets;
+            let (field, regex_set) = sets.get(set)?;
+            let m = self.value(*field).map(|v| regex_set.matches(&v));
+            let m = m?;
+            self.set_matches[set] = Some(m);
+        }
+        self.set_matches.get(set)?.as_ref()
+    }
+
+    /// The hash of the correlation key: the lower-cased values, without building them.
+    fn key_hash(&mut self, ids: &[FieldId]) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        for id in ids {
+            for b in self.field(*id).unwrap_or("").bytes() {
+                h.write_u8(b.to_ascii_lowercase());
+            }
+            h.write_u8(0xFF);
+        }
+        h.finish() | 1
+    }
+
+    fn key(&mut self, ids: &[FieldId]) -> Key {
+        ids.iter()
+            .map(|id| self.field(*id).unwrap_or("").to_ascii_lowercase())
+            .collect()
+    }
 }
 
 /// The line to cite: the first line of the record on which the `text` predicates hold, else the
 /// record's first line; with the spans that matched on it.
-fn cited(record: &Record<'_>, preds: &[(String, Predicate)]) -> (Position, String, Vec<(usize, usize, String)>) {
+fn cited(view: &mut View<'_, '_>, preds: &[Pred]) -> (Position, String, Vec<(usize, usize, String)>) {
+    let record = view.record;
     let text_preds: Vec<&Predicate> = preds
         .iter()
-        .filter(|(f, p)| f == "text" && !matches!(p, Predicate::NotRegex(_)))
-        .map(|(_, p)| p)
+        .filter(|p| p.id == TEXT && !matches!(p.test, Predicate::NotRegex(_)))
+        .map(|p| &p.test)
         .collect();
     if !text_preds.is_empty() {
         for (line, text) in record.lines() {
@@ -446,14 +837,14 @@ fn cited(record: &Record<'_>, preds: &[(String, Predicate)]) -> (Position, Strin
     let base = record.text.as_ptr() as usize;
     let end = base + record.text.len();
     let mut spans = Vec::new();
-    for (field, p) in preds {
-        if field == "text" || matches!(p, Predicate::NotRegex(_) | Predicate::Present(false)) {
+    for p in preds {
+        if p.id == TEXT || matches!(p.test, Predicate::NotRegex(_) | Predicate::Present(false)) {
             continue;
         }
-        if let Some(v) = record.field(field) {
+        if let Some(v) = view.field(p.id) {
             let at = v.as_ptr() as usize;
             if at >= base && at + v.len() <= end && !v.is_empty() {
-                spans.push((at - base, v.len(), field.clone()));
+                spans.push((at - base, v.len(), p.field.clone()));
             }
         }
     }
@@ -467,9 +858,34 @@ impl RecordSink for FileMatchState<'_> {
             self.first_time = record.time.map(|t| t.epoch_millis());
         }
         let Some(kr) = self.kind_rules else { return };
-        // The prefilter: rules with literals are tested only when one of them is in the text.
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.fill(UNKNOWN);
+        let mut set_matches = std::mem::take(&mut self.set_matches);
+        set_matches.fill(None);
+        let mut view = View {
+            record,
+            slots: &mut slots,
+            names: &self.matcher.names,
+            sets: &self.matcher.sets,
+            set_matches: &mut set_matches,
+            joined: None,
+        };
         self.candidates.clear();
         self.candidates.extend_from_slice(&kr.unfiltered);
+        // The dispatch index: rules picked by the value of one field.
+        if let Some(d) = &kr.dispatch
+            && let Some(v) = view.field(d.field)
+        {
+            let picked = if v.bytes().any(|b| b.is_ascii_uppercase()) {
+                d.rules.get(&v.to_ascii_lowercase())
+            } else {
+                d.rules.get(v)
+            };
+            if let Some(list) = picked {
+                self.candidates.extend_from_slice(list);
+            }
+        }
+        // The prefilter: rules with literals are tested only when one of them is in the text.
         if let Some(ac) = &kr.prefilter {
             let seen = |hay: &str, candidates: &mut Vec<usize>| {
                 for m in ac.find_overlapping_iter(hay) {
@@ -486,15 +902,21 @@ impl RecordSink for FileMatchState<'_> {
         }
         let candidates = std::mem::take(&mut self.candidates);
         for &ri in &candidates {
-            self.test_rule(ri, record);
+            self.test_rule(ri, &mut view);
         }
+        self.slots = slots;
+        self.set_matches = set_matches;
         self.candidates = candidates;
     }
 }
 
 /// The value an evidence captures from a record.
 fn capture(c: &Capture, record: &Record<'_>) -> Option<String> {
-    let v = value(record, &c.field)?;
+    let v = if c.field == "text" {
+        Cow::Owned(record.lines().map(|(_, l)| l).collect::<Vec<_>>().join("\n"))
+    } else {
+        Cow::Borrowed(record.field(&c.field)?)
+    };
     let v = match &c.regex {
         Some(re) => {
             let caps = re.captures(&v)?;
@@ -505,54 +927,50 @@ fn capture(c: &Capture, record: &Record<'_>) -> Option<String> {
     Some(if c.lowercase { v.to_lowercase() } else { v })
 }
 
-fn key_hash(key: &Key) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish() | 1
-}
-
 impl FileMatchState<'_> {
-    fn test_rule(&mut self, ri: usize, record: &Record<'_>) {
+    fn test_rule(&mut self, ri: usize, view: &mut View<'_, '_>) {
         let rule = &self.matcher.rules[ri];
-        let failed = all_hold(&rule.predicates, record);
+        let record = view.record;
+        let failed = view.holds(&rule.predicates);
         let corr = rule.correlate.as_ref();
-        let clears = corr.is_some_and(|c| !c.cleared_by.is_empty() && all_hold(&c.cleared_by, record));
+        let clears = !failed
+            && corr
+                .is_some_and(|c| !c.cleared_by.is_empty() && view.holds(&c.cleared_by) && view.holds(&rule.key_checks));
         if !failed && !clears {
             return;
         }
-        let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
-            window_ms: corr.map_or(0, |c| c.window_ms),
-            ..RuleStats::default()
-        });
-        let key: Option<Key> = corr.filter(|c| !c.key.is_empty()).map(|c| {
-            c.key
-                .iter()
-                .map(|k| record.field(k).unwrap_or("").to_ascii_lowercase())
-                .collect()
-        });
+        let keyed = corr.filter(|c| !c.key.is_empty());
         let now = record.time.map(|t| t.epoch_millis());
         let window = corr.map_or(0, |c| c.window_ms);
 
         if failed {
-            let (position, text, spans) = cited(record, &rule.predicates);
+            let key: Option<Key> = keyed.map(|c| view.key(&c.key_ids));
+            let (position, text, spans) = cited(view, &rule.predicates);
+            let hash = keyed.map(|c| view.key_hash(&c.key_ids));
             let hit = Hit {
                 file: self.file,
                 position,
                 time: record.time,
                 text,
                 spans,
-                group: key.as_ref().map_or(0, key_hash),
+                group: hash.unwrap_or(0),
                 distinct: corr
                     .and_then(|c| c.distinct.as_deref())
                     .and_then(|d| record.field(d))
                     .map(str::to_string),
                 captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
             };
+            let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
+                window_ms: window,
+                ..RuleStats::default()
+            });
             let waits = corr.is_some_and(|c| !c.cleared_by.is_empty());
-            match (key, now) {
-                (Some(key), Some(now)) if waits => {
-                    let live = self.live.entry((ri, key.clone())).or_default();
+            match (key, hash, now) {
+                (Some(key), Some(hash), Some(now)) if waits => {
+                    let live = self.live.entry((ri, hash)).or_insert_with(|| KeyLive {
+                        key: key.clone(),
+                        ..KeyLive::default()
+                    });
                     // Hits older than the window can no longer be cleared: they are genuine.
                     while live
                         .pending
@@ -565,30 +983,41 @@ impl FileMatchState<'_> {
                     }
                     live.pending.push_back(hit);
                 }
-                (key, _) => stats.add(hit, key.as_ref()),
+                (key, _, _) => stats.add(hit, key.as_ref()),
             }
-        } else if let (Some(key), Some(now)) = (key, now) {
+        } else if let (Some(c), Some(now)) = (keyed, now) {
             // Successes matter only for keys that failed (to clear or to mark recovery), and,
             // near the start of a file, for hits left pending at the end of the previous file.
             // Tracking every successful request would cost memory per (client, URI) seen.
             let file_start = self.first_time.unwrap_or(now);
-            let live_key = (ri, key);
-            if !self.live.contains_key(&live_key) && now - file_start > window {
-                return;
-            }
-            let live = self.live.entry(live_key.clone()).or_default();
+            let live_key = (ri, view.key_hash(&c.key_ids));
+            let live = match self.live.entry(live_key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    if now - file_start > window {
+                        return;
+                    }
+                    e.insert(KeyLive {
+                        key: view.key(&c.key_ids),
+                        ..KeyLive::default()
+                    })
+                }
+            };
             live.last_success = Some(live.last_success.map_or(now, |l| l.max(now)));
             live.first_success = Some(live.first_success.map_or(now, |f| f.min(now)));
-            let key = live_key.1;
+            let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
+                window_ms: window,
+                ..RuleStats::default()
+            });
             while let Some(h) = live.pending.pop_front() {
                 let t = h.time.map_or(now, |t| t.epoch_millis());
                 if t <= now && now - t <= window {
                     stats.cleared += 1;
                 } else {
-                    stats.add(h, Some(&key));
+                    stats.add(h, Some(&live.key));
                 }
             }
-            if let Some(s) = stats.keys.get_mut(&key) {
+            if let Some(s) = stats.keys.get_mut(&live.key) {
                 s.last_success = max_opt(s.last_success, Some(now));
             }
         }
@@ -599,9 +1028,10 @@ impl FileMatchState<'_> {
     /// Ends the file: hits still pending are handed to the merge, which may clear them with a
     /// clearing record at the start of another file.
     pub fn finish(mut self) -> FileMatches {
-        let mut live: Vec<_> = self.live.drain().collect();
-        live.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((ri, key), state) in live {
+        let mut live: Vec<_> = self.live.drain().map(|((ri, _), state)| (ri, state)).collect();
+        live.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
+        for (ri, state) in live {
+            let key = state.key;
             let stats = self.stats.entry(ri).or_default();
             if let Some(t) = state.first_success {
                 stats.first_success.push((key.clone(), t));
@@ -643,5 +1073,40 @@ impl BundleMatches {
 
     pub fn get(&self, rule: usize) -> Option<&RuleStats> {
         self.stats.get(&rule).filter(|s| s.count > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_prefix;
+
+    #[test]
+    fn regex_prefixes_are_only_what_every_match_starts_with() {
+        assert_eq!(
+            regex_prefix(r"(?i)^/Content/[0-9A-F]{2}/[0-9A-F]{40}\.\w+$").as_deref(),
+            Some("/content/")
+        );
+        assert_eq!(
+            regex_prefix(r"^/ClientWebService/client\.asmx$").as_deref(),
+            Some("/clientwebservice/client.asmx")
+        );
+        assert_eq!(
+            regex_prefix(r"^/selfupdate/(wuident|iuident)\.cab").as_deref(),
+            Some("/selfupdate/")
+        );
+        assert_eq!(regex_prefix(r"^(/Content|/SelfUpdate)/"), None, "top-level alternation");
+        assert_eq!(regex_prefix(r"^/a|/b"), None);
+        assert_eq!(
+            regex_prefix(r"^abcd?e").as_deref(),
+            Some("abc"),
+            "an optional character ends the literal"
+        );
+        assert_eq!(
+            regex_prefix(r"^abc+d").as_deref(),
+            Some("abc"),
+            "a repeated character is kept, then it ends"
+        );
+        assert_eq!(regex_prefix(r"^\d+"), None);
+        assert_eq!(regex_prefix(r"^ab"), None, "too short to filter");
     }
 }
