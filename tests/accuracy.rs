@@ -48,6 +48,9 @@ struct Expected {
     signature: String,
     severity: String,
     min_confidence: String,
+    /// `["2024-11-20T09:12:00Z", "2024-11-21T00:00:00Z"]`: the finding's first and last seen times
+    /// lie in this UTC window (local times were converted with the right zone).
+    window: Option<[String; 2]>,
     known_gap: Option<String>,
 }
 
@@ -76,6 +79,25 @@ fn rank(confidence: &str) -> u8 {
         "low" => 1,
         _ => 0,
     }
+}
+
+/// Whether the times the finding's summary reports (`2024-11-20 09:22:16 UTC`, the failure period)
+/// all lie inside the UTC window, and there is at least one (no window: always true).
+fn in_window(f: &Finding, window: Option<&[String; 2]>) -> bool {
+    let Some([from, to]) = window else {
+        return true;
+    };
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().naive_utc();
+    let (from, to) = (parse(from), parse(to));
+    let times = summary_times(&f.summary);
+    !times.is_empty() && times.iter().all(|t| *t >= from && *t <= to)
+}
+
+fn summary_times(summary: &str) -> Vec<chrono::NaiveDateTime> {
+    let re = regex::Regex::new(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}) UTC").unwrap();
+    re.captures_iter(summary)
+        .filter_map(|c| chrono::NaiveDateTime::parse_from_str(&c[1], "%Y-%m-%d %H:%M:%S").ok())
+        .collect()
 }
 
 fn at_least_warning(f: &Finding) -> bool {
@@ -332,9 +354,10 @@ fn evaluate(engine: &Engine, b: &BundleExpectation, form: &str) -> FormResult {
     for x in &b.expect {
         let label = format!("{} ({}, ≥{})", x.signature, x.severity, x.min_confidence);
         let hit = report.findings.iter().find(|f| f.signature == x.signature);
-        let ok = hit
+        let graded = hit
             .is_some_and(|f| f.severity.name() == x.severity && rank(f.confidence.name()) >= rank(&x.min_confidence));
-        if ok {
+        let timed = hit.is_some_and(|f| in_window(f, x.window.as_ref()));
+        if graded && timed {
             r.found += 1;
             if x.severity == "info" {
                 r.info_found += 1;
@@ -344,6 +367,11 @@ fn evaluate(engine: &Engine, b: &BundleExpectation, form: &str) -> FormResult {
             }
         } else {
             let why = match hit {
+                Some(f) if graded => format!(
+                    "its summary's times {:?} are not all inside the window {:?}",
+                    summary_times(&f.summary),
+                    x.window
+                ),
                 Some(f) => format!("reported as {} / {}", f.severity.name(), f.confidence.name()),
                 None => "not reported".to_string(),
             };
@@ -536,4 +564,47 @@ fn the_independent_reader_finds_nested_members_by_their_bundle_path() {
         spans: Vec::new(),
     };
     assert!(check_citation(&files, &bad).is_err());
+}
+
+#[test]
+fn the_record_and_key_checks_accept_what_stands_and_nothing_else() {
+    let files = bundle_files(&samples().join("wsus2019-recovered-sync.zip"));
+    let evtx = &files["WSUS-BER-02/EventLogs/Application.evtx"];
+    // The first record (id 120451) is the scheduled synchronization of 2024-09-09.
+    assert!(stands_in_evtx(
+        evtx,
+        120_451,
+        "A scheduled synchronization was started."
+    ));
+    assert!(stands_in_evtx(evtx, 120_451, "<EventID Qualifiers=\"0\">381</EventID>"));
+    assert!(!stands_in_evtx(
+        evtx,
+        120_451,
+        "Synchronization completed successfully."
+    ));
+    assert!(!stands_in_evtx(
+        evtx,
+        999_999,
+        "A scheduled synchronization was started."
+    ));
+    let hive = &files["WSUS-BER-02/Registry/SYSTEM"];
+    let tz = r"HKLM\SYSTEM\ControlSet001\Control\TimeZoneInformation";
+    assert!(stands_in_hive(
+        "SYSTEM",
+        hive,
+        tz,
+        "TimeZoneKeyName = W. Europe Standard Time"
+    ));
+    assert!(!stands_in_hive(
+        "SYSTEM",
+        hive,
+        tz,
+        "TimeZoneKeyName = Pacific Standard Time"
+    ));
+    assert!(!stands_in_hive(
+        "SYSTEM",
+        hive,
+        r"HKLM\SYSTEM\Select",
+        "TimeZoneKeyName = W. Europe Standard Time"
+    ));
 }

@@ -17,6 +17,8 @@ const ZONE: Tz = chrono_tz::America::Los_Angeles;
 const WSUS_URL: &str = "http://WSUS-PRD-01.fabrikam.com:8530";
 const ADMIN_PC: &str = "10.20.1.44";
 const ROOT: &str = "WSUS-PRD-01_logs";
+/// The server installs its own cumulative update and restarts: down from, back at (UTC).
+const REBOOT: (&str, &str) = ("2025-01-15 11:31:00", "2025-01-15 11:36:40");
 
 const WUA10: &str = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
 const WUA11: &str = "Windows-Update-Agent/1193.2412.16012.0+Client-Protocol/2.71";
@@ -184,8 +186,11 @@ fn iis(rng: &mut Rng) -> (Files, Vec<String>) {
             0,
         ));
     }
+    // Nothing is served while the server restarts; IIS opens its log anew when it is back.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    hits.retain(|h| h.t < down || h.t >= up);
     let dir = format!("IIS/W3SVC{SITE}");
-    let logs = w3c_files(&dir, IisLayout::Iis10("10.0"), "", IP, &mut hits, &[]);
+    let logs = w3c_files(&dir, IisLayout::Iis10("10.0"), "", IP, &mut hits, &[up]);
     (logs, clients)
 }
 
@@ -229,6 +234,33 @@ fn httperr_noise(rng: &mut Rng, clients: &[String]) -> Vec<u8> {
         lines.push(line);
         t += step(rng, 1800, 5400);
     }
+    // The requests in flight when the pool recycles (09:47) and when the server shuts down (11:31).
+    let abandoned = [
+        ("2025-01-15 09:47:13", "Connection_Abandoned_By_AppPool"),
+        ("2025-01-15 11:31:01", "Connection_Abandoned_By_ReqQueue"),
+        ("2025-01-15 11:31:01", "Connection_Abandoned_By_ReqQueue"),
+        ("2025-01-15 11:31:02", "AppShutdown"),
+    ];
+    for (t, reason) in abandoned {
+        let c = &clients[rng.below(clients.len() as u64) as usize];
+        let status = if reason == "AppShutdown" { "503" } else { "-" };
+        let port = 49_152 + rng.below(16_000) as u32;
+        lines.push(httperr_line(
+            at(t),
+            c,
+            port,
+            IP,
+            8530,
+            "HTTP/1.1",
+            "POST",
+            "/ClientWebService/client.asmx",
+            status,
+            &SITE.to_string(),
+            reason,
+            "WsusPool",
+        ));
+    }
+    lines.sort();
     httperr(at("2025-01-14 00:41:12"), &lines)
 }
 
@@ -362,6 +394,52 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         "WebService.Application_Start",
         "Client Web Service started",
     );
+    // The restart for the server's own cumulative update.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    s.line(
+        down + millis(412),
+        "Info",
+        "WsusService.1",
+        "WsusService.OnStop",
+        "Service stopping",
+    );
+    s.line(
+        down + millis(1630),
+        "Info",
+        "WsusService.1",
+        "WsusService.OnStop",
+        "Service stopped",
+    );
+    s.line(
+        up + millis(9012),
+        "Info",
+        "WsusService.8",
+        "WsusService.OnStart",
+        "Service starting",
+    );
+    for (dt, m) in [
+        (9105, "SCHANNEL Protocol 'TLS 1.0' disabled"),
+        (9106, "SCHANNEL Protocol 'TLS 1.1' disabled"),
+        (
+            9106,
+            "SCHANNEL Protocols subkey for 'TLS 1.2' not found. Protocol is enabled",
+        ),
+    ] {
+        s.line(
+            up + millis(dt),
+            "Info",
+            "WsusService.8",
+            "WsusService.ConfigureSecurityProtocols",
+            m,
+        );
+    }
+    s.line(
+        up + millis(9340),
+        "Info",
+        "WsusService.8",
+        "WsusService.OnStart",
+        "Service started",
+    );
     s.render().into_bytes()
 }
 
@@ -436,6 +514,118 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
             "480 Pacific Standard Time",
         ));
     }
+    // 2025-01-15: the server installs its January cumulative update and restarts at 03:30 Pacific.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    let cu = [
+        (
+            "updateTitle",
+            "2025-01 Cumulative Update for Microsoft server operating system version 21H2 for x64-based Systems (KB5049983)",
+        ),
+        ("updateGuid", "{3E8F2A61-9B4C-4D70-A5E2-1C7D9F0B6A38}"),
+        ("updateRevisionNumber", "1"),
+    ];
+    let wu = |id: u16, t| {
+        super::evtx_writer::Event::manifest(
+            super::evtx_writer::providers::WU_CLIENT,
+            super::evtx_writer::providers::WU_CLIENT_GUID,
+            id,
+            4,
+            1,
+            0x8000_0000_0000_0018,
+            t,
+            "System",
+            FQDN,
+            &cu,
+        )
+        .with_process(1188, 5004)
+    };
+    ev.push(wu(44, down - secs(1500)));
+    ev.push(wu(43, down - secs(620)));
+    ev.push(super::evtx_writer::Event::classic(
+        "User32",
+        1074,
+        32768,
+        4,
+        0,
+        down - secs(30),
+        "System",
+        FQDN,
+        &[
+            "C:\\Windows\\system32\\svchost.exe (WSUS-PRD-01)",
+            "WSUS-PRD-01",
+            "Operating System: Service pack (Planned)",
+            "0x80020010",
+            "restart",
+            "",
+            "NT AUTHORITY\\SYSTEM",
+        ],
+    ));
+    for (dt, svc) in [
+        (0, "WSUS Service"),
+        (2, "World Wide Web Publishing Service"),
+        (3, "Windows Process Activation Service"),
+        (5, "Windows Internal Database"),
+    ] {
+        ev.push(service_state(FQDN, down + secs(dt), svc, "stopped"));
+    }
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6006,
+        32768,
+        4,
+        0,
+        down + secs(40),
+        "System",
+        FQDN,
+        &[],
+    ));
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6009,
+        32768,
+        4,
+        0,
+        up - secs(60),
+        "System",
+        FQDN,
+        &["10.00.", "20348", "", "Multiprocessor Free", "2849"],
+    ));
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6005,
+        32768,
+        4,
+        0,
+        up - secs(60),
+        "System",
+        FQDN,
+        &[],
+    ));
+    for (dt, svc) in [
+        (0, "Windows Process Activation Service"),
+        (1, "World Wide Web Publishing Service"),
+        (4, "Windows Internal Database"),
+        (9, "WSUS Service"),
+    ] {
+        ev.push(service_state(FQDN, up + secs(dt), svc, "running"));
+    }
+    let mut installed = cu.to_vec();
+    installed.push(("serviceGuid", "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"));
+    ev.push(
+        super::evtx_writer::Event::manifest(
+            super::evtx_writer::providers::WU_CLIENT,
+            super::evtx_writer::providers::WU_CLIENT_GUID,
+            19,
+            4,
+            1,
+            0x8000_0000_0000_0018,
+            up + secs(140),
+            "System",
+            FQDN,
+            &installed,
+        )
+        .with_process(1188, 5004),
+    );
     // WsusPool's scheduled recycle after 1740 minutes (KB4489045: once every 29 hours is normal).
     ev.push(was_event(
         FQDN,
@@ -607,7 +797,14 @@ fn policy(wsus: &str) -> Vec<u8> {
 
 /// One client's zip: its Windows Update log (decoded on the client, Pacific time), reporting events
 /// and policy; the download of Patch Tuesday's updates and their installation succeed.
-fn client(rng: &mut Rng, name: &str, version: &str, sep: char, first_scan: NaiveDateTime) -> Vec<u8> {
+fn client(
+    rng: &mut Rng,
+    name: &str,
+    version: &str,
+    sep: char,
+    first_scan: NaiveDateTime,
+    outage_scan: Option<NaiveDateTime>,
+) -> Vec<u8> {
     let dns = format!("{}.fabrikam.com", name.to_lowercase());
     let pid = 3000 + rng.below(8000) as u32;
     let susid = rng.guid().to_lowercase();
@@ -616,7 +813,79 @@ fn client(rng: &mut Rng, name: &str, version: &str, sep: char, first_scan: Naive
     let mut t = first_scan;
     let mut reporting = String::new();
     let mut installed = false;
+    let mut outage_scan = outage_scan;
     while t < at("2025-01-15 22:00:00") {
+        if let Some(o) = outage_scan.filter(|o| *o < t) {
+            // A scan while the server restarts: nothing listens on 8530 for a few minutes.
+            outage_scan = None;
+            let tid = 5200 + rng.below(500) as u32;
+            log.line(
+                o,
+                pid,
+                tid,
+                "Agent",
+                "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)",
+            );
+            log.line(
+                o + millis(4),
+                pid,
+                tid,
+                "Misc",
+                &format!("Got WSUS Client/Server URL: {WSUS_URL}/ClientWebService/client.asmx\"\""),
+            );
+            log.line(o + millis(2040), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{WSUS_URL}/ClientWebService/client.asmx'."));
+            log.line(
+                o + millis(2040),
+                pid,
+                tid,
+                "WebServices",
+                "WS error: Could not connect to the endpoint.",
+            );
+            log.line(
+                o + millis(2041),
+                pid,
+                tid,
+                "WebServices",
+                "*FAILED* [80072EFD] Web service call",
+            );
+            log.line(
+                o + millis(2042),
+                pid,
+                tid,
+                "ProtocolTalker",
+                "*FAILED* [80072EFD] SyncUpdates round trip",
+            );
+            log.line(
+                o + millis(2050),
+                pid,
+                tid,
+                "Agent",
+                "*FAILED* [80072EFD] Synchronize updates",
+            );
+            log.line(o + millis(2051), pid, tid, "Agent", "Exit code = 0x80072EFD");
+            log.line(
+                o + millis(2051),
+                pid,
+                tid,
+                "Agent",
+                "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58",
+            );
+            reporting.push_str(&reporting_event(
+                ZONE,
+                o + millis(2060),
+                &rng.guid(),
+                148,
+                "AGENT_DETECTION_FAILED",
+                "00000000-0000-0000-0000-000000000000",
+                0,
+                "80072efd",
+                "UpdateOrchestrator",
+                false,
+                "Software Synchronization",
+                "Windows Update Client failed to detect with error 0x80072efd.",
+                Some("Ty3fQk0aUkW2b9Lq.1.0.1.2"),
+            ));
+        }
         let patched = t >= at("2025-01-15 06:00:00");
         let found = if patched && !installed { 3 } else { 0 };
         wu10_scan(
@@ -754,7 +1023,8 @@ pub fn bundle() -> Files {
         ("FAB-PC-0231", "10.0.19041.5247", '/', "2025-01-14 00:27:40.662"),
     ];
     for (name, version, sep, first) in hosts {
-        let z = client(&mut rng, name, version, sep, at(first));
+        let outage = (name == "FAB-PC-0231").then(|| at("2025-01-15 11:33:10.204"));
+        let z = client(&mut rng, name, version, sep, at(first), outage);
         files.push((format!("Clients/{name}.zip"), z));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
