@@ -17,6 +17,9 @@ mod kit;
 #[path = "samples/healthy2022.rs"]
 mod healthy2022;
 
+#[path = "samples/healthy2008r2.rs"]
+mod healthy2008r2;
+
 #[path = "samples/wsus30_2003.rs"]
 mod wsus30_2003;
 
@@ -823,6 +826,12 @@ fn more_samples() -> Vec<Sample> {
             "wsus2019-recovered-sync",
             recovered2019::bundle(),
             "2024-09-12 09:00:00",
+            false,
+        ),
+        sample(
+            "wsus30-2008r2-upstream-healthy",
+            healthy2008r2::bundle(),
+            "2016-02-11 01:10:00",
             false,
         ),
         sample(

@@ -69,14 +69,20 @@ fn time_zone() -> Vec<u8> {
     utf16le_bom(&reg_query(&[tz]))
 }
 
-/// A Windows 10 PC whose scans work (the cloned pair).
-fn healthy_pc(rng: &mut Rng, name: &str, susid: &str) -> Vec<u8> {
+/// A Windows 10 PC whose scans work (the cloned pair); the service desk runs one more scan right
+/// before collecting its logs, at `last_scan`.
+fn healthy_pc(rng: &mut Rng, name: &str, susid: &str, last_scan: NaiveDateTime) -> Vec<u8> {
     let mut log = Wu10::new(ZONE, '/', false);
     let pid = 2000 + rng.below(9000) as u32;
     wu10_startup(&mut log, at("2024-11-18 07:31:02.118"), pid, "10.0.19041.5072", URL);
     let mut t = at("2024-11-18 07:32:00.000");
     let mut rep = String::new();
+    let mut last = Some(last_scan);
     while t < at("2024-11-19 12:00:00") {
+        if t > last_scan {
+            t = last_scan;
+            last = None;
+        }
         wu10_scan(
             &mut log,
             rng,
@@ -103,6 +109,9 @@ fn healthy_pc(rng: &mut Rng, name: &str, susid: &str) -> Vec<u8> {
             "Windows Update Client successfully detected 0 updates.",
             Some(&format!("{}.0", rng.hex(16))),
         ));
+        if last.is_none() {
+            break;
+        }
         t += step(rng, 22 * 3600, 3600);
     }
     let validation: Vec<u8> = (0..24).map(|i| (i * 37 % 251) as u8).collect();
@@ -472,8 +481,8 @@ fn lab_pc(rng: &mut Rng) -> Vec<u8> {
 pub fn bundle() -> Files {
     let mut rng = Rng(0xC11E_0048_2130_0001);
     let mut files: Files = vec![
-        ("PC-ACC-014.zip".into(), healthy_pc(&mut rng, "PC-ACC-014", CLONED)),
-        ("PC-ACC-022.zip".into(), healthy_pc(&mut rng, "PC-ACC-022", CLONED)),
+        ("PC-ACC-014.zip".into(), healthy_pc(&mut rng, "PC-ACC-014", CLONED, at("2024-11-19 11:48:20.000"))),
+        ("PC-ACC-022.zip".into(), healthy_pc(&mut rng, "PC-ACC-022", CLONED, at("2024-11-19 11:52:41.000"))),
         ("LT-SALES-07.zip".into(), proxy_laptop(&mut rng)),
         ("SRV-APP03.zip".into(), proxy_server(&mut rng)),
         ("PC-LAB-101.zip".into(), lab_pc(&mut rng)),
