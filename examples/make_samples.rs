@@ -20,6 +20,9 @@ mod healthy2022;
 #[path = "samples/healthy2008r2.rs"]
 mod healthy2008r2;
 
+#[path = "samples/uup2019.rs"]
+mod uup2019;
+
 #[path = "samples/wsus30_2003.rs"]
 mod wsus30_2003;
 
@@ -828,6 +831,7 @@ fn more_samples() -> Vec<Sample> {
             "2024-09-12 09:00:00",
             false,
         ),
+        sample("wsus2019-uup-mime-404", uup2019::bundle(), "2024-03-13 23:00:00", false),
         sample(
             "wsus30-2008r2-upstream-healthy",
             healthy2008r2::bundle(),

@@ -363,14 +363,23 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     // One file of Patch Tuesday's content is refused once by an overloaded download server (503),
     // retried by BITS and downloaded a few minutes later: a transient failure, not a fault.
     let sha = "7D41C0E95A2B36F8E1D04C9A5B7E2F3068A1D4C7";
-    let url = format!("http://download.windowsupdate.com/c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab", sha.to_lowercase());
+    let url = format!(
+        "http://download.windowsupdate.com/c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab",
+        sha.to_lowercase()
+    );
     let dest = format!("D:\\WSUS\\WsusContent\\C7\\{sha}.cab");
     let f = at("2025-01-15 05:16:40.302");
     s.line(f, "Error", "WsusService.52", "ContentSyncAgent.JobError", &format!("Download error: {url} failed in download: (-2145844745) HTTP status 503: The service is temporarily overloaded."));
     s.cont("");
     s.cont("   at Microsoft.UpdateServices.ServerSync.ContentSyncAgent.JobError(IBitsJob job, IBitsJobError error)");
     s.event(f + millis(41), "WsusService.50", 364, "Error", "Synchronization", &format!("Content file download failed. Reason: HTTP status 503: The service is temporarily overloaded. Source File: /c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab Destination File: {dest}", sha.to_lowercase()));
-    s.line(f + secs(410), "Info", "WsusService.14", "ContentSyncAgent.ProcessBITSNotificationQueue", &format!("Content download completed for file {dest}"));
+    s.line(
+        f + secs(410),
+        "Info",
+        "WsusService.14",
+        "ContentSyncAgent.ProcessBITSNotificationQueue",
+        &format!("Content download completed for file {dest}"),
+    );
     // Expired cookies from clients that slept over the weekend: routine SOAP faults.
     for t in [
         "2025-01-14 16:12:40.553",
