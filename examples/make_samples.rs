@@ -11,6 +11,39 @@ mod regf_writer;
 #[path = "../tests/support/evtx_writer.rs"]
 mod evtx_writer;
 
+#[path = "samples/kit.rs"]
+mod kit;
+
+#[path = "samples/healthy2022.rs"]
+mod healthy2022;
+
+#[path = "samples/healthy2008r2.rs"]
+mod healthy2008r2;
+
+#[path = "samples/uup2019.rs"]
+mod uup2019;
+
+#[path = "samples/wsus30_2003.rs"]
+mod wsus30_2003;
+
+#[path = "samples/wsus20_2003.rs"]
+mod wsus20_2003;
+
+#[path = "samples/sccm_sup.rs"]
+mod sccm_sup;
+
+#[path = "samples/clients_only.rs"]
+mod clients_only;
+
+#[path = "samples/german2016.rs"]
+mod german2016;
+
+#[path = "samples/recovered2019.rs"]
+mod recovered2019;
+
+#[path = "samples/two_faults2012r2.rs"]
+mod two_faults2012r2;
+
 use evtx_writer::{Event, providers};
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -744,7 +777,77 @@ fn server_event_logs() -> Vec<(String, Vec<u8>)> {
     ]
 }
 
-/// Writes every sample bundle under `root`, each as a folder and as a zip.
+/// A sample bundle beyond the first: its files, the date its archives carry, and whether it is
+/// also shipped as a cabinet.
+struct Sample {
+    name: &'static str,
+    files: kit::Files,
+    packed: chrono::NaiveDateTime,
+    cab: bool,
+}
+
+fn more_samples() -> Vec<Sample> {
+    let sample = |name, files, packed, cab| Sample {
+        name,
+        files,
+        packed: kit::at(packed),
+        cab,
+    };
+    vec![
+        sample(
+            "wsus2022-healthy-noisy",
+            healthy2022::bundle(),
+            "2025-01-15 14:20:00",
+            false,
+        ),
+        sample(
+            "wsus30-2003-sha2-sync",
+            wsus30_2003::bundle(),
+            "2019-12-04 10:05:00",
+            true,
+        ),
+        sample(
+            "wsus20-2003-content-anonymous-off",
+            wsus20_2003::bundle(),
+            "2007-06-13 09:30:00",
+            false,
+        ),
+        sample("sccm-sup-proxy-407", sccm_sup::bundle(), "2024-06-12 10:10:00", false),
+        sample(
+            "clients-only-proxy-clone-port",
+            clients_only::bundle(),
+            "2024-11-19 13:05:00",
+            false,
+        ),
+        sample(
+            "wsus2016-de-content-disk-full",
+            german2016::bundle(),
+            "2024-11-13 08:15:00",
+            false,
+        ),
+        sample(
+            "wsus2019-recovered-sync",
+            recovered2019::bundle(),
+            "2024-09-12 09:00:00",
+            false,
+        ),
+        sample("wsus2019-uup-mime-404", uup2019::bundle(), "2024-03-13 23:00:00", false),
+        sample(
+            "wsus30-2008r2-upstream-healthy",
+            healthy2008r2::bundle(),
+            "2016-02-11 01:10:00",
+            false,
+        ),
+        sample(
+            "wsus2012r2-pool-and-upgrade-two-faults",
+            two_faults2012r2::bundle(),
+            "2024-05-15 13:05:00",
+            false,
+        ),
+    ]
+}
+
+/// Writes every sample bundle under `root`, each as a folder and as a zip (some also as a cab).
 pub fn write_all(root: &Path) {
     let bundle = content_401_bundle();
     let folder = root.join("wsus2019-content-401");
@@ -752,6 +855,24 @@ pub fn write_all(root: &Path) {
         write(&folder, rel, data);
     }
     write(root, "wsus2019-content-401.zip", &zip_bytes(&bundle));
+    for sample in more_samples() {
+        let folder = root.join(sample.name);
+        for (rel, data) in &sample.files {
+            write(&folder, rel, data);
+        }
+        write(
+            root,
+            &format!("{}.zip", sample.name),
+            &kit::zip_at(&sample.files, sample.packed),
+        );
+        if sample.cab {
+            write(
+                root,
+                &format!("{}.cab", sample.name),
+                &kit::cab_at(&sample.files, sample.packed),
+            );
+        }
+    }
 }
 
 fn main() {

@@ -1,0 +1,482 @@
+//! `wsus30-2008r2-upstream-healthy`: a healthy WSUS 3.0 SP2 upstream server on Windows Server
+//! 2008 R2 / IIS 7.5 in Sydney, February 2016, installed in the Default Web Site (port 80, so the
+//! clients' `http://wsus-syd01` without a port is right). A downstream replica in Melbourne
+//! synchronizes from it every night (ServerSyncWebService, DssAuthWebService, content over BITS);
+//! one upstream sync needs a retry after a reset connection and then completes; WsusPool idles out
+//! at night; Windows 7 clients write the classic log's everyday warnings. Nothing here is a fault.
+
+use super::Rng;
+use super::kit::*;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+const FQDN: &str = "WSUS-SYD01.adatum.com.au";
+const IP: &str = "10.70.0.8";
+const ZONE: Tz = chrono_tz::Australia::Sydney;
+const URL: &str = "http://wsus-syd01";
+const DOWNSTREAM: &str = "10.80.0.20";
+const ROOT: &str = "WSUS-SYD01-logs-20160211";
+const WUA: &str = "Windows-Update-Agent";
+const BITS: &str = "Microsoft+BITS/7.5";
+const SOAP: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
+
+fn application_host() -> Vec<u8> {
+    let mut out = String::from(
+        "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n            <add name=\"WsusPool\" managedRuntimeVersion=\"v2.0\">\r\n                <processModel identityType=\"NetworkService\" />\r\n            </add>\r\n            <applicationPoolDefaults>\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"E:\\WSUS\\WsusContent\" />\r\n                </application>\r\n",
+    );
+    for a in [
+        "ApiRemoting30",
+        "ClientWebService",
+        "DssAuthWebService",
+        "Inventory",
+        "ReportingWebService",
+        "ServerSyncWebService",
+        "SimpleAuthWebService",
+    ] {
+        out.push_str(&format!(
+            "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
+        ));
+    }
+    out.push_str("                <application path=\"/Selfupdate\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\Selfupdate\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
+    for (vdir, anonymous, windows) in default_auth() {
+        out.push_str(&format!(
+            "    <location path=\"Default Web Site/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
+        ));
+    }
+    out.push_str("</configuration>\r\n");
+    out.into_bytes()
+}
+
+fn iis(rng: &mut Rng) -> Files {
+    let mut hits = Vec::new();
+    let start = at("2016-02-09 13:00:00");
+    let end = at("2016-02-11 01:00:00");
+    for ci in 0..40u32 {
+        let c = format!("10.70.{}.{}", 10 + ci / 20, 30 + (ci % 20) * 5);
+        let mut t = start + secs((ci as i64 * 1879) % 20_000);
+        while t < end {
+            let ok = (200, 0, 0);
+            hits.push(
+                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, &c, WUA, (304, 0, 0), 1)
+                    .query(&t.format("%y%m%d%H%M").to_string()),
+            );
+            for (dt, uri) in [
+                (1, "/ClientWebService/client.asmx"),
+                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
+                (2, "/ClientWebService/client.asmx"),
+                (4, "/ClientWebService/client.asmx"),
+            ] {
+                hits.push(Hit::new(
+                    t + secs(dt),
+                    "POST",
+                    uri,
+                    80,
+                    &c,
+                    WUA,
+                    ok,
+                    30 + rng.below(900) as u32,
+                ));
+            }
+            hits.push(Hit::new(
+                t + secs(60),
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx",
+                80,
+                &c,
+                WUA,
+                ok,
+                20 + rng.below(90) as u32,
+            ));
+            t += step(rng, 8 * 3600, 3600);
+        }
+    }
+    // The Melbourne replica's nightly synchronization at 02:00 Sydney time (15:00 UTC).
+    let sync = at("2016-02-10 15:00:04");
+    hits.push(Hit::new(
+        sync,
+        "POST",
+        "/DssAuthWebService/DssAuthWebService.asmx",
+        80,
+        DOWNSTREAM,
+        SOAP,
+        (200, 0, 0),
+        140,
+    ));
+    for k in 0..30 {
+        hits.push(Hit::new(
+            sync + secs(2 + k * 7),
+            "POST",
+            "/ServerSyncWebService/ServerSyncWebService.asmx",
+            80,
+            DOWNSTREAM,
+            SOAP,
+            (200, 0, 0),
+            300 + rng.below(5000) as u32,
+        ));
+    }
+    let mut d = sync + secs(400);
+    for _ in 0..12 {
+        let sha = rng.hex(40);
+        let f = format!("/Content/{}/{sha}.cab", &sha[38..]);
+        hits.push(Hit::new(d, "HEAD", &f, 80, DOWNSTREAM, BITS, (200, 0, 0), 0));
+        for k in 0..(2 + rng.below(5) as i64) {
+            hits.push(Hit::new(
+                d + secs(1 + k),
+                "GET",
+                &f,
+                80,
+                DOWNSTREAM,
+                BITS,
+                (206, 0, 0),
+                100 + rng.below(3000) as u32,
+            ));
+        }
+        d += secs(30 + rng.below(60) as i64);
+    }
+    // The console on the server itself.
+    for t in ["2016-02-09 23:15:40", "2016-02-10 22:41:02"] {
+        let t = at(t);
+        let ua = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
+        hits.push(Hit::new(
+            t,
+            "POST",
+            "/ApiRemoting30/WebService.asmx",
+            80,
+            "::1",
+            ua,
+            (401, 2, 5),
+            2,
+        ));
+        hits.push(Hit::new(
+            t,
+            "POST",
+            "/ApiRemoting30/WebService.asmx",
+            80,
+            "::1",
+            ua,
+            (401, 1, 2_148_074_254),
+            1,
+        ));
+        hits.push(
+            Hit::new(
+                t + secs(1),
+                "POST",
+                "/ApiRemoting30/WebService.asmx",
+                80,
+                "::1",
+                ua,
+                (200, 0, 0),
+                800,
+            )
+            .user("ADATUM\\wsusadmin"),
+        );
+    }
+    w3c_files(
+        "inetpub/logs/LogFiles/W3SVC1",
+        IisLayout::Iis10("7.5"),
+        "",
+        IP,
+        &mut hits,
+        &[],
+    )
+}
+
+fn software_distribution(rng: &mut Rng) -> Vec<u8> {
+    let mut s = Sdl::default();
+    // The upstream syncs with Microsoft Update at 01:00 Sydney (14:00 UTC).
+    for (day, retry) in [("2016-02-09", false), ("2016-02-10", true)] {
+        let t = at(&format!("{day} 14:00:00.{:03}", rng.below(1000)));
+        s.event(
+            t,
+            "WsusService.27",
+            381,
+            "Information",
+            "Synchronization",
+            "A scheduled synchronization was started.",
+        );
+        if retry {
+            // A reset connection, retried by WSUS itself; the same synchronization then completes.
+            let e = t + secs(95);
+            s.line(e, "Warning", "WsusService.32", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: The underlying connection was closed: A connection that was expected to be kept alive was closed by the server.");
+            s.cont("   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)");
+            s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncProxy.GetUpdateData(Cookie cookie, UpdateIdentity[] updateIds)");
+        }
+        s.event(
+            t + secs(900 + rng.below(300) as i64),
+            "WsusService.27",
+            384,
+            "Information",
+            "Synchronization",
+            "Synchronization completed successfully.",
+        );
+    }
+    s.event(
+        at("2016-02-09 14:21:40.551"),
+        "WsusService.12",
+        361,
+        "Information",
+        "Synchronization",
+        "Content synchronization started.",
+    );
+    for _ in 0..20 {
+        let t = at("2016-02-09 14:22:00") + secs(rng.below(5000) as i64);
+        s.line(
+            t,
+            "Info",
+            "WsusService.12",
+            "ContentSyncAgent.ProcessBITSNotificationQueue",
+            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
+        );
+    }
+    // The replica's sync arrives as web-service calls (w3wp).
+    s.line(
+        at("2016-02-10 15:00:04.610"),
+        "Info",
+        "w3wp.14",
+        "ServerSyncWebService.GetAuthConfig",
+        "GetAuthConfig called by downstream server WSUS-MEL01",
+    );
+    s.render().into_bytes()
+}
+
+fn system(rng: &mut Rng) -> Vec<u8> {
+    let mut ev = Vec::new();
+    for day in ["2016-02-09", "2016-02-10"] {
+        let d = at(&format!("{day} 00:00:00"));
+        // WsusPool (WSUS 3.0 keeps IIS's 20-minute idle time-out) idles out in the quiet hours.
+        for h in [17, 19] {
+            ev.push(was_event(
+                FQDN,
+                d + secs(h * 3600 + rng.below(1800) as i64),
+                5186,
+                4,
+                &[
+                    ("ProcessID", &(2000 + rng.below(5000)).to_string()),
+                    ("AppPoolID", "WsusPool"),
+                    ("Minutes", "20"),
+                ],
+            ));
+        }
+        let mut t = d + secs(1800);
+        while t < d + secs(86_000) {
+            ev.push(service_state(FQDN, t, "Windows Modules Installer", "running"));
+            ev.push(service_state(
+                FQDN,
+                t + secs(900),
+                "Windows Modules Installer",
+                "stopped",
+            ));
+            t += step(rng, 6 * 3600, 3600);
+        }
+        ev.push(uptime_event(
+            FQDN,
+            d + secs(1800),
+            2_592_000,
+            "-660 AUS Eastern Daylight Time",
+        ));
+    }
+    evtx_file(ev, 77_310)
+}
+
+fn application() -> Vec<u8> {
+    let mut ev = Vec::new();
+    for (t, id, text) in [
+        (
+            "2016-02-09 14:00:00.100",
+            381,
+            "A scheduled synchronization was started.",
+        ),
+        (
+            "2016-02-09 14:21:39.870",
+            384,
+            "Synchronization completed successfully.",
+        ),
+        ("2016-02-09 14:21:40.551", 361, "Content synchronization started."),
+        (
+            "2016-02-10 14:00:00.210",
+            381,
+            "A scheduled synchronization was started.",
+        ),
+        (
+            "2016-02-10 14:17:55.030",
+            384,
+            "Synchronization completed successfully.",
+        ),
+        ("2016-02-10 23:02:11.400", 10000, "WSUS is working correctly."),
+    ] {
+        ev.push(wsus_event(FQDN, at(t), id, 4, 2, text));
+    }
+    evtx_file(ev, 20_117)
+}
+
+fn registry() -> Vec<u8> {
+    let tz = RegKey {
+        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
+        values: time_zone_values(
+            "AUS Eastern Standard Time",
+            -600i32,
+            "@tzres.dll,-252",
+            "@tzres.dll,-251",
+            (10, 0, 1, 2),
+            (4, 0, 1, 3),
+        )
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect(),
+    };
+    reg_export(&[
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+            vec![
+                ("ContentDir", sz(r"E:\WSUS")),
+                ("SqlServerName", sz(r"WSUS-SYD01\MICROSOFT##SSEE")),
+                ("SqlDatabaseName", sz("SUSDB")),
+                ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+                ("PortNumber", RegValue::Dword(80)),
+                ("UsingSSL", RegValue::Dword(0)),
+                ("VersionString", sz("3.2.7600.274")),
+                ("WmsdeInstalled", RegValue::Dword(0)),
+            ],
+        ),
+        tz,
+    ])
+}
+
+/// A Windows 7 client's classic log with the warnings every such log has.
+fn win7(rng: &mut Rng, name: &str, first: NaiveDateTime) -> Vec<u8> {
+    let mut log = WuClassic::new(ZONE);
+    let pid = 900 + rng.below(300) as u32;
+    let tid = 0x300 + rng.below(0x500) as u32;
+    log.banner(first, pid, tid, "7.6.7600.320");
+    log.line(
+        first,
+        pid,
+        tid,
+        "Misc",
+        "  = Process: C:\\Windows\\system32\\svchost.exe",
+    );
+    log.line(
+        first + millis(16),
+        pid,
+        tid,
+        "Agent",
+        "  * WU client version 7.6.7600.320",
+    );
+    log.line(
+        first + millis(16),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS server: {URL}"),
+    );
+    log.line(
+        first + millis(16),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS status server: {URL}"),
+    );
+    log.line(first + millis(16), pid, tid, "Agent", "  * Target group: Workstations");
+    log.line(
+        first + millis(16),
+        pid,
+        tid,
+        "Agent",
+        "  * Windows Update access disabled: No",
+    );
+    log.line(
+        first + millis(31),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
+    );
+    log.line(
+        first + millis(47),
+        pid,
+        tid,
+        "Report",
+        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+    );
+    log.line(
+        first + millis(62),
+        pid,
+        tid,
+        "AU",
+        "WARNING: AU found no suitable session to launch client in",
+    );
+    let mut t = first + secs(240);
+    while t < at("2016-02-11 00:30:00") {
+        let stid = 0x100 + rng.below(0xe00) as u32;
+        log.line(
+            t,
+            pid,
+            stid,
+            "Agent",
+            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        );
+        log.line(
+            t + millis(15),
+            pid,
+            stid,
+            "PT",
+            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
+        );
+        log.line(
+            t + millis(15),
+            pid,
+            stid,
+            "PT",
+            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
+        );
+        log.line(
+            t + millis(31),
+            pid,
+            stid,
+            "PT",
+            "WARNING: Cached cookie has expired or new PID is available",
+        );
+        log.line(t + millis(2110), pid, stid, "Agent", "  * Found 0 updates and 77 categories in search; evaluated appl. rules of 1377 out of 2435 deployed entities");
+        log.line(
+            t + millis(2126),
+            pid,
+            stid,
+            "Agent",
+            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        );
+        log.line(
+            t + millis(2140),
+            pid,
+            stid,
+            "AU",
+            "WARNING: AU found no suitable session to launch client in",
+        );
+        t += step(rng, 8 * 3600, 3600);
+    }
+    let _ = name;
+    log.out.into_bytes()
+}
+
+pub fn bundle() -> Files {
+    let mut rng = Rng(0x2008_0210_5D00_0001);
+    let mut files = iis(&mut rng);
+    files.push((
+        "Update Services/LogFiles/SoftwareDistribution.log".into(),
+        software_distribution(&mut rng),
+    ));
+    files.push(("EventLogs/System.evtx".into(), system(&mut rng)));
+    files.push(("EventLogs/Application.evtx".into(), application()));
+    files.push(("Registry/WSUS-and-TimeZone.reg".into(), registry()));
+    files.push(("inetsrv/config/applicationHost.config".into(), application_host()));
+    for (name, first) in [
+        ("ADT-W7-0044", "2016-02-09 21:40:07.115"),
+        ("ADT-W7-0108", "2016-02-09 22:05:51.790"),
+    ] {
+        files.push((
+            format!("Clients/{name}/WindowsUpdate.log"),
+            win7(&mut rng, name, at(first)),
+        ));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    under(ROOT, files)
+}

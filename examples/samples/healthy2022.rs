@@ -1,0 +1,1052 @@
+//! `wsus2022-healthy-noisy`: a healthy WSUS on Windows Server 2022 over Patch Tuesday, January
+//! 2025, with everything that looks alarming and is not: NTLM handshakes on ApiRemoting30, BITS and
+//! Delivery Optimization range requests, browser 403.14, dropped connections, HTTPERR idle
+//! time-outs, ConfigChanged/CookieExpired SOAP faults after approvals, a ThreadAbortException at
+//! the pool's 29-hour recycle, WAS idle shutdowns and recycles, SCM chatter, and clients'
+//! start-up and SLS failures. Nothing here is a fault.
+
+use super::Rng;
+use super::kit::*;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+const FQDN: &str = "WSUS-PRD-01.fabrikam.com";
+const IP: &str = "10.20.0.15";
+const SITE: u32 = 1_542_876_513;
+const ZONE: Tz = chrono_tz::America::Los_Angeles;
+const WSUS_URL: &str = "http://WSUS-PRD-01.fabrikam.com:8530";
+const ADMIN_PC: &str = "10.20.1.44";
+const ROOT: &str = "WSUS-PRD-01_logs";
+/// The server installs its own cumulative update and restarts: down from, back at (UTC).
+const REBOOT: (&str, &str) = ("2025-01-15 11:31:00", "2025-01-15 11:36:40");
+
+const WUA10: &str = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+const WUA11: &str = "Windows-Update-Agent/1193.2412.16012.0+Client-Protocol/2.71";
+const BITS: &str = "Microsoft+BITS/7.8";
+const DO: &str = "Microsoft-Delivery-Optimization/10.0";
+const CONSOLE: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
+const EDGE: &str = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36+Edg/131.0.0.0";
+
+fn content(rng: &mut Rng, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let sha = rng.hex(40);
+            let ext = ["cab", "cab", "psf", "msu", "exe", "esd"][i % 6];
+            format!("/Content/{}/{sha}.{ext}", &sha[38..])
+        })
+        .collect()
+}
+
+/// Two UTC days of IIS traffic on the WSUS site.
+fn iis(rng: &mut Rng) -> (Files, Vec<String>) {
+    let clients: Vec<String> = (0..64)
+        .map(|i| format!("10.20.{}.{}", 8 + i / 40, 10 + (i % 40) * 3))
+        .collect();
+    let files = content(rng, 48);
+    let start = at("2025-01-14 00:00:00");
+    let end = at("2025-01-16 00:00:00");
+    // Patch Tuesday's content arrives with the 21:00 PST sync (05:00 UTC on the 15th) and is
+    // auto-approved; clients download it from then on.
+    let content_ready = at("2025-01-15 05:40:00");
+    let mut hits = Vec::new();
+    for (ci, c) in clients.iter().enumerate() {
+        let ua = if ci % 3 == 0 { WUA11 } else { WUA10 };
+        let mut t = start + secs(((ci * 433) % 14_400) as i64);
+        let mut downloaded = false;
+        while t < end {
+            let ok = (200, 0, 0);
+            hits.push(
+                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, ua, ok, 3)
+                    .query(&t.format("%y%m%d%H%M").to_string()),
+            );
+            hits.push(Hit::new(
+                t + secs(1),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                ua,
+                ok,
+                62 + rng.below(80) as u32,
+            ));
+            hits.push(Hit::new(
+                t + secs(1),
+                "POST",
+                "/SimpleAuthWebService/SimpleAuth.asmx",
+                8530,
+                c,
+                ua,
+                ok,
+                15 + rng.below(20) as u32,
+            ));
+            hits.push(Hit::new(
+                t + secs(2),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                ua,
+                ok,
+                140 + rng.below(900) as u32,
+            ));
+            // A client that goes to sleep mid-request: win32 64 (the network name is no longer available).
+            let last = if rng.below(40) == 0 { (200, 0, 64) } else { ok };
+            hits.push(Hit::new(
+                t + secs(4),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                ua,
+                last,
+                380 + rng.below(2400) as u32,
+            ));
+            if t >= content_ready && !downloaded {
+                downloaded = true;
+                let mut d = t + secs(30 + rng.below(200) as i64);
+                for _ in 0..(3 + rng.below(3)) {
+                    let f = &files[rng.below(files.len() as u64) as usize];
+                    let agent = if ci % 2 == 0 { DO } else { BITS };
+                    hits.push(Hit::new(d, "HEAD", f, 8530, c, agent, ok, 1));
+                    for k in 0..(2 + rng.below(6)) {
+                        let st = if rng.below(60) == 0 {
+                            (206, 0, 1236)
+                        } else {
+                            (206, 0, 0)
+                        };
+                        hits.push(Hit::new(
+                            d + secs(1 + k as i64 * 3),
+                            "GET",
+                            f,
+                            8530,
+                            c,
+                            agent,
+                            st,
+                            40 + rng.below(3000) as u32,
+                        ));
+                    }
+                    d += secs(20 + rng.below(60) as i64);
+                }
+            }
+            hits.push(Hit::new(
+                t + secs(95 + rng.below(60) as i64),
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx",
+                8530,
+                c,
+                ua,
+                ok,
+                31 + rng.below(60) as u32,
+            ));
+            t += step(rng, 4 * 3600 - 300, 600);
+        }
+    }
+    // The administrator's console (08:00–17:00 Pacific = 16:00–01:00 UTC): NTLM on every call.
+    for day in [at("2025-01-14 16:00:00"), at("2025-01-15 16:00:00")] {
+        let mut t = day;
+        while t < day + secs(9 * 3600) && t < end {
+            for st in [(401, 2, 5), (401, 1, 2_148_074_254)] {
+                hits.push(Hit::new(
+                    t,
+                    "POST",
+                    "/ApiRemoting30/WebService.asmx",
+                    8530,
+                    ADMIN_PC,
+                    CONSOLE,
+                    st,
+                    0,
+                ));
+            }
+            hits.push(
+                Hit::new(
+                    t,
+                    "POST",
+                    "/ApiRemoting30/WebService.asmx",
+                    8530,
+                    ADMIN_PC,
+                    CONSOLE,
+                    (200, 0, 0),
+                    15 + rng.below(300) as u32,
+                )
+                .user("FABRIKAM\\wsus-admin"),
+            );
+            t += step(rng, 180, 400);
+        }
+        // The administrator checks the server in a browser: 403.14 on the root, 404 for the icon.
+        let b = day + secs(5400);
+        hits.push(Hit::new(b, "GET", "/", 8530, ADMIN_PC, EDGE, (403, 14, 0), 1));
+        hits.push(Hit::new(
+            b + secs(1),
+            "GET",
+            "/favicon.ico",
+            8530,
+            ADMIN_PC,
+            EDGE,
+            (404, 0, 2),
+            0,
+        ));
+    }
+    // Nothing is served while the server restarts; IIS opens its log anew when it is back.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    hits.retain(|h| h.t < down || h.t >= up);
+    let dir = format!("IIS/W3SVC{SITE}");
+    let logs = w3c_files(&dir, IisLayout::Iis10("10.0"), "", IP, &mut hits, &[up]);
+    (logs, clients)
+}
+
+fn httperr_noise(rng: &mut Rng, clients: &[String]) -> Vec<u8> {
+    let mut lines = Vec::new();
+    let mut t = at("2025-01-14 00:41:12");
+    while t < at("2025-01-16 00:00:00") {
+        let c = &clients[rng.below(clients.len() as u64) as usize];
+        let port = 49_152 + rng.below(16_000) as u32;
+        let line = if rng.below(5) == 0 {
+            httperr_line(
+                t,
+                c,
+                port,
+                IP,
+                8530,
+                "HTTP/1.1",
+                "GET",
+                &format!("/Content/{}/{}.cab", rng.hex(2), rng.hex(40)),
+                "-",
+                &SITE.to_string(),
+                "Timer_MinBytesPerSecond",
+                "WsusPool",
+            )
+        } else {
+            httperr_line(
+                t,
+                c,
+                port,
+                IP,
+                8530,
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "Timer_ConnectionIdle",
+                "-",
+            )
+        };
+        lines.push(line);
+        t += step(rng, 1800, 5400);
+    }
+    // The requests in flight when the pool recycles (09:47) and when the server shuts down (11:31).
+    let abandoned = [
+        ("2025-01-15 09:47:13", "Connection_Abandoned_By_AppPool"),
+        ("2025-01-15 11:31:01", "Connection_Abandoned_By_ReqQueue"),
+        ("2025-01-15 11:31:01", "Connection_Abandoned_By_ReqQueue"),
+        ("2025-01-15 11:31:02", "AppShutdown"),
+    ];
+    for (t, reason) in abandoned {
+        let c = &clients[rng.below(clients.len() as u64) as usize];
+        let status = if reason == "AppShutdown" { "503" } else { "-" };
+        let port = 49_152 + rng.below(16_000) as u32;
+        lines.push(httperr_line(
+            at(t),
+            c,
+            port,
+            IP,
+            8530,
+            "HTTP/1.1",
+            "POST",
+            "/ClientWebService/client.asmx",
+            status,
+            &SITE.to_string(),
+            reason,
+            "WsusPool",
+        ));
+    }
+    lines.sort();
+    httperr(at("2025-01-14 00:41:12"), &lines)
+}
+
+fn software_distribution(rng: &mut Rng) -> Vec<u8> {
+    let mut s = Sdl::default();
+    let svc = "WsusService.23";
+    let server_id = "8f3c2a61-5d4e-4b7a-9e10-2c6b8d4f1a37";
+    // Four synchronizations a day at 03:00, 09:00, 15:00 and 21:00 Pacific (11, 17, 23, 05 UTC).
+    let syncs = [
+        ("2025-01-14 05:00:00.214", 0),
+        ("2025-01-14 11:00:00.097", 0),
+        ("2025-01-14 17:00:00.311", 0),
+        ("2025-01-14 23:00:00.182", 0),
+        ("2025-01-15 05:00:00.264", 61),
+        ("2025-01-15 11:00:00.120", 2),
+        ("2025-01-15 17:00:00.405", 0),
+        ("2025-01-15 23:00:00.150", 0),
+    ];
+    for (start, new_updates) in syncs {
+        let t = at(start);
+        s.event(
+            t,
+            svc,
+            381,
+            "Information",
+            "Synchronization",
+            "A scheduled synchronization was started.",
+        );
+        s.line(
+            t + millis(2210),
+            "Info",
+            svc,
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            &format!("Server ID is {server_id}"),
+        );
+        s.line(t + millis(2211), "Info", svc, "CatalogSyncAgentCore.ExecuteSyncProtocol", "CatalogSyncAgentCore.SyncUpdatesFromServer: sync for https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx");
+        let done = t + secs(140 + new_updates * 9 + rng.below(60) as i64);
+        s.line(
+            done - millis(800),
+            "Info",
+            svc,
+            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
+            "Firing event SyncFinish...",
+        );
+        s.event(
+            done,
+            svc,
+            384,
+            "Information",
+            "Synchronization",
+            "Synchronization completed successfully.",
+        );
+        if new_updates > 0 {
+            // Auto-approval rules approve the new updates; clients are told the configuration changed.
+            let a = done + secs(4);
+            s.line(
+                a,
+                "Change",
+                "WsusService.31",
+                "AutomaticUpdateApprovalRule.ApplyRule",
+                &format!("Automatic approval rule 'Default Automatic Approval Rule' approved {new_updates} update(s)"),
+            );
+            s.event(
+                a + secs(2),
+                "WsusService.14",
+                361,
+                "Information",
+                "Synchronization",
+                "Content synchronization started.",
+            );
+            let mut c = a + secs(20);
+            for _ in 0..new_updates.min(24) {
+                s.line(
+                    c,
+                    "Info",
+                    "WsusService.14",
+                    "ContentSyncAgent.ProcessBITSNotificationQueue",
+                    &format!("Content download completed for update {}", rng.guid().to_lowercase()),
+                );
+                c += secs(15 + rng.below(40) as i64);
+            }
+            s.line(
+                c + secs(3),
+                "Info",
+                "WsusService.14",
+                "ContentSyncAgent.ProcessBITSNotificationQueue",
+                "Content sync completed.",
+            );
+            for k in 0..6 {
+                s.line(
+                    a + secs(60 + k * 97),
+                    "Warning",
+                    &format!("w3wp.{}", 31 + k),
+                    "SoapUtilities.CreateException",
+                    &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=ConfigChanged, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
+                );
+            }
+        }
+    }
+    // One file of Patch Tuesday's content is refused once by an overloaded download server (503),
+    // retried by BITS and downloaded a few minutes later: a transient failure, not a fault.
+    let sha = "7D41C0E95A2B36F8E1D04C9A5B7E2F3068A1D4C7";
+    let url = format!(
+        "http://download.windowsupdate.com/c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab",
+        sha.to_lowercase()
+    );
+    let dest = format!("D:\\WSUS\\WsusContent\\C7\\{sha}.cab");
+    let f = at("2025-01-15 05:16:40.302");
+    s.line(f, "Error", "WsusService.52", "ContentSyncAgent.JobError", &format!("Download error: {url} failed in download: (-2145844745) HTTP status 503: The service is temporarily overloaded."));
+    s.cont("");
+    s.cont("   at Microsoft.UpdateServices.ServerSync.ContentSyncAgent.JobError(IBitsJob job, IBitsJobError error)");
+    s.event(f + millis(41), "WsusService.50", 364, "Error", "Synchronization", &format!("Content file download failed. Reason: HTTP status 503: The service is temporarily overloaded. Source File: /c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab Destination File: {dest}", sha.to_lowercase()));
+    s.line(
+        f + secs(410),
+        "Info",
+        "WsusService.14",
+        "ContentSyncAgent.ProcessBITSNotificationQueue",
+        &format!("Content download completed for file {dest}"),
+    );
+    // Expired cookies from clients that slept over the weekend: routine SOAP faults.
+    for t in [
+        "2025-01-14 16:12:40.553",
+        "2025-01-14 16:40:02.117",
+        "2025-01-15 15:58:31.804",
+    ] {
+        s.line(
+            at(t),
+            "Warning",
+            "w3wp.18",
+            "SoapUtilities.CreateException",
+            &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=CookieExpired, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
+        );
+    }
+    // The 29-hour recycle of WsusPool aborts the requests in flight.
+    let r = at("2025-01-15 09:47:13.402");
+    s.line(
+        r,
+        "Error",
+        "w3wp.52",
+        "ClientImplementation.SyncUpdates",
+        "System.Threading.ThreadAbortException: Thread was being aborted.",
+    );
+    s.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
+    s.cont(
+        "   at Microsoft.UpdateServices.Internal.Client.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)",
+    );
+    s.line(
+        r + secs(9),
+        "Info",
+        "w3wp.7",
+        "WebService.Application_Start",
+        "Client Web Service started",
+    );
+    // The restart for the server's own cumulative update.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    s.line(
+        down + millis(412),
+        "Info",
+        "WsusService.1",
+        "WsusService.OnStop",
+        "Service stopping",
+    );
+    s.line(
+        down + millis(1630),
+        "Info",
+        "WsusService.1",
+        "WsusService.OnStop",
+        "Service stopped",
+    );
+    s.line(
+        up + millis(9012),
+        "Info",
+        "WsusService.8",
+        "WsusService.OnStart",
+        "Service starting",
+    );
+    for (dt, m) in [
+        (9105, "SCHANNEL Protocol 'TLS 1.0' disabled"),
+        (9106, "SCHANNEL Protocol 'TLS 1.1' disabled"),
+        (
+            9106,
+            "SCHANNEL Protocols subkey for 'TLS 1.2' not found. Protocol is enabled",
+        ),
+    ] {
+        s.line(
+            up + millis(dt),
+            "Info",
+            "WsusService.8",
+            "WsusService.ConfigureSecurityProtocols",
+            m,
+        );
+    }
+    s.line(
+        up + millis(9340),
+        "Info",
+        "WsusService.8",
+        "WsusService.OnStart",
+        "Service started",
+    );
+    s.render().into_bytes()
+}
+
+fn system_events(rng: &mut Rng) -> Vec<u8> {
+    let mut ev = Vec::new();
+    for day in ["2025-01-14", "2025-01-15"] {
+        let d = at(&format!("{day} 00:00:00"));
+        // The server's own update scans and the services that come and go with them.
+        let mut t = d + secs(2400 + rng.below(1800) as i64);
+        while t < d + secs(86_000) {
+            ev.push(service_state(FQDN, t, "Windows Update", "running"));
+            ev.push(service_state(
+                FQDN,
+                t + secs(3),
+                "WinHTTP Web Proxy Auto-Discovery Service",
+                "running",
+            ));
+            ev.push(service_state(
+                FQDN,
+                t + secs(5),
+                "Update Orchestrator Service",
+                "running",
+            ));
+            ev.push(service_state(
+                FQDN,
+                t + secs(640 + rng.below(300) as i64),
+                "Windows Update",
+                "stopped",
+            ));
+            ev.push(service_state(FQDN, t + secs(900), "Delivery Optimization", "stopped"));
+            t += step(rng, 3 * 3600, 3600);
+        }
+        ev.push(service_state(
+            FQDN,
+            d + secs(3600 * 11 + 310),
+            "Background Intelligent Transfer Service",
+            "running",
+        ));
+        ev.push(service_state(
+            FQDN,
+            d + secs(3600 * 12 + 1440),
+            "Background Intelligent Transfer Service",
+            "stopped",
+        ));
+        ev.push(scm_event(
+            FQDN,
+            d + secs(3600 * 12 + 1441),
+            7040,
+            4,
+            &[
+                "Background Intelligent Transfer Service",
+                "auto start",
+                "demand start",
+                "BITS",
+            ],
+        ));
+        // DefaultAppPool idles out (the WSUS site never lets WsusPool idle during the day).
+        for h in [2u32, 9, 19] {
+            let pid = (3000 + rng.below(9000)).to_string();
+            ev.push(was_event(
+                FQDN,
+                d + secs(h as i64 * 3600 + 1200),
+                5186,
+                4,
+                &[("ProcessID", &pid), ("AppPoolID", "DefaultAppPool"), ("Minutes", "20")],
+            ));
+        }
+        ev.push(uptime_event(
+            FQDN,
+            d + secs(12 * 3600),
+            1_904_400 + if day.ends_with("15") { 86_400 } else { 0 },
+            "480 Pacific Standard Time",
+        ));
+    }
+    // 2025-01-15: the server installs its January cumulative update and restarts at 03:30 Pacific.
+    let (down, up) = (at(REBOOT.0), at(REBOOT.1));
+    let cu = [
+        (
+            "updateTitle",
+            "2025-01 Cumulative Update for Microsoft server operating system version 21H2 for x64-based Systems (KB5049983)",
+        ),
+        ("updateGuid", "{3E8F2A61-9B4C-4D70-A5E2-1C7D9F0B6A38}"),
+        ("updateRevisionNumber", "1"),
+    ];
+    let wu = |id: u16, t| {
+        super::evtx_writer::Event::manifest(
+            super::evtx_writer::providers::WU_CLIENT,
+            super::evtx_writer::providers::WU_CLIENT_GUID,
+            id,
+            4,
+            1,
+            0x8000_0000_0000_0018,
+            t,
+            "System",
+            FQDN,
+            &cu,
+        )
+        .with_process(1188, 5004)
+    };
+    ev.push(wu(44, down - secs(1500)));
+    ev.push(wu(43, down - secs(620)));
+    ev.push(super::evtx_writer::Event::classic(
+        "User32",
+        1074,
+        32768,
+        4,
+        0,
+        down - secs(30),
+        "System",
+        FQDN,
+        &[
+            "C:\\Windows\\system32\\svchost.exe (WSUS-PRD-01)",
+            "WSUS-PRD-01",
+            "Operating System: Service pack (Planned)",
+            "0x80020010",
+            "restart",
+            "",
+            "NT AUTHORITY\\SYSTEM",
+        ],
+    ));
+    for (dt, svc) in [
+        (0, "WSUS Service"),
+        (2, "World Wide Web Publishing Service"),
+        (3, "Windows Process Activation Service"),
+        (5, "Windows Internal Database"),
+    ] {
+        ev.push(service_state(FQDN, down + secs(dt), svc, "stopped"));
+    }
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6006,
+        32768,
+        4,
+        0,
+        down + secs(40),
+        "System",
+        FQDN,
+        &[],
+    ));
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6009,
+        32768,
+        4,
+        0,
+        up - secs(60),
+        "System",
+        FQDN,
+        &["10.00.", "20348", "", "Multiprocessor Free", "2849"],
+    ));
+    ev.push(super::evtx_writer::Event::classic(
+        "EventLog",
+        6005,
+        32768,
+        4,
+        0,
+        up - secs(60),
+        "System",
+        FQDN,
+        &[],
+    ));
+    for (dt, svc) in [
+        (0, "Windows Process Activation Service"),
+        (1, "World Wide Web Publishing Service"),
+        (4, "Windows Internal Database"),
+        (9, "WSUS Service"),
+    ] {
+        ev.push(service_state(FQDN, up + secs(dt), svc, "running"));
+    }
+    let mut installed = cu.to_vec();
+    installed.push(("serviceGuid", "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"));
+    ev.push(
+        super::evtx_writer::Event::manifest(
+            super::evtx_writer::providers::WU_CLIENT,
+            super::evtx_writer::providers::WU_CLIENT_GUID,
+            19,
+            4,
+            1,
+            0x8000_0000_0000_0018,
+            up + secs(140),
+            "System",
+            FQDN,
+            &installed,
+        )
+        .with_process(1188, 5004),
+    );
+    // WsusPool's scheduled recycle after 1740 minutes (KB4489045: once every 29 hours is normal).
+    ev.push(was_event(
+        FQDN,
+        at("2025-01-15 09:47:12.880"),
+        5074,
+        4,
+        &[("ProcessID", "6120"), ("AppPoolID", "WsusPool")],
+    ));
+    ev.push(
+        super::evtx_writer::Event::manifest(
+            "Microsoft-Windows-Time-Service",
+            "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
+            37,
+            4,
+            0,
+            0x8000_0000_0000_0000,
+            at("2025-01-14 14:02:11.450"),
+            "System",
+            FQDN,
+            &[("TimeSource", "DC02.fabrikam.com (ntp.d|10.20.0.15:123->10.20.0.3:123)")],
+        )
+        .with_process(1460, 2212),
+    );
+    evtx_file(ev, 884_210)
+}
+
+fn application_events(rng: &mut Rng) -> Vec<u8> {
+    let mut ev = Vec::new();
+    for (start, done) in [
+        ("2025-01-14 05:00:00.214", "2025-01-14 05:03:11.020"),
+        ("2025-01-14 11:00:00.097", "2025-01-14 11:02:58.601"),
+        ("2025-01-14 17:00:00.311", "2025-01-14 17:03:30.777"),
+        ("2025-01-14 23:00:00.182", "2025-01-14 23:02:41.409"),
+        ("2025-01-15 05:00:00.264", "2025-01-15 05:12:37.915"),
+        ("2025-01-15 11:00:00.120", "2025-01-15 11:03:02.340"),
+        ("2025-01-15 17:00:00.405", "2025-01-15 17:03:11.003"),
+        ("2025-01-15 23:00:00.150", "2025-01-15 23:02:50.631"),
+    ] {
+        ev.push(wsus_event(
+            FQDN,
+            at(start),
+            381,
+            4,
+            2,
+            "A scheduled synchronization was started.",
+        ));
+        ev.push(wsus_event(
+            FQDN,
+            at(done),
+            384,
+            4,
+            2,
+            "Synchronization completed successfully.",
+        ));
+    }
+    ev.push(wsus_event(
+        FQDN,
+        at("2025-01-15 05:12:43.991"),
+        361,
+        4,
+        2,
+        "Content synchronization started.",
+    ));
+    for day in ["2025-01-14", "2025-01-15"] {
+        ev.push(
+            super::evtx_writer::Event::manifest(
+                "Microsoft-Windows-Security-SPP",
+                "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
+                16384,
+                4,
+                0,
+                0x0080_0000_0000_0000,
+                at(&format!(
+                    "{day} 07:{:02}:{:02}.{:03}",
+                    rng.below(60),
+                    rng.below(60),
+                    rng.below(1000)
+                )),
+                "Application",
+                FQDN,
+                &[("param1", "2125-01-21T07:11:40Z"), ("param2", "RulesEngine")],
+            )
+            .with_source_name("Software Protection Platform Service")
+            .with_qualifiers(16384),
+        );
+        ev.push(super::evtx_writer::Event::classic(
+            "MSSQL$MICROSOFT##WID",
+            17137,
+            16384,
+            4,
+            2,
+            at(&format!("{day} 03:30:0{}.{:03}", rng.below(10), rng.below(1000))),
+            "Application",
+            FQDN,
+            &["SUSDB"],
+        ));
+    }
+    evtx_file(ev, 51_330)
+}
+
+fn registry_text() -> Vec<u8> {
+    let setup = key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+        vec![
+            ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
+            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+            ("SqlServerName", sz("MICROSOFT##WID")),
+            ("SqlDatabaseName", sz("SUSDB")),
+            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+            ("PortNumber", RegValue::Dword(8530)),
+            ("UsingSSL", RegValue::Dword(0)),
+            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+            ("IISTargetWebSiteCreated", RegValue::Dword(1)),
+            ("VersionString", sz("10.0.20348.2849")),
+            ("WmsdeInstalled", RegValue::Dword(0)),
+            ("InstallType", RegValue::Dword(1)),
+        ],
+    );
+    let roles = key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup\Installed Role Services",
+        vec![
+            ("UpdateServices-Services", sz("2")),
+            ("UpdateServices-WidDatabase", sz("2")),
+        ],
+    );
+    let tz = RegKey {
+        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
+        values: time_zone_values(
+            "Pacific Standard Time",
+            480,
+            "@tzres.dll,-212",
+            "@tzres.dll,-211",
+            (3, 0, 2, 2),
+            (11, 0, 1, 2),
+        )
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect(),
+    };
+    reg_query(&[setup, roles, tz]).into_bytes()
+}
+
+fn policy(wsus: &str) -> Vec<u8> {
+    reg_export(&[
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
+            vec![
+                ("WUServer", sz(wsus)),
+                ("WUStatusServer", sz(wsus)),
+                ("UpdateServiceUrlAlternate", sz("")),
+                ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
+                ("SetDisableUXWUAccess", RegValue::Dword(1)),
+            ],
+        ),
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
+            vec![
+                ("UseWUServer", RegValue::Dword(1)),
+                ("AUOptions", RegValue::Dword(4)),
+                ("ScheduledInstallDay", RegValue::Dword(0)),
+                ("ScheduledInstallTime", RegValue::Dword(3)),
+                ("DetectionFrequencyEnabled", RegValue::Dword(1)),
+                ("DetectionFrequency", RegValue::Dword(4)),
+                ("NoAutoRebootWithLoggedOnUsers", RegValue::Dword(1)),
+            ],
+        ),
+    ])
+}
+
+/// One client's zip: its Windows Update log (decoded on the client, Pacific time), reporting events
+/// and policy; the download of Patch Tuesday's updates and their installation succeed.
+fn client(
+    rng: &mut Rng,
+    name: &str,
+    version: &str,
+    sep: char,
+    first_scan: NaiveDateTime,
+    outage_scan: Option<NaiveDateTime>,
+) -> Vec<u8> {
+    let dns = format!("{}.fabrikam.com", name.to_lowercase());
+    let pid = 3000 + rng.below(8000) as u32;
+    let susid = rng.guid().to_lowercase();
+    let mut log = Wu10::new(ZONE, sep, sep == '-');
+    wu10_startup(&mut log, first_scan - secs(40), pid, version, WSUS_URL);
+    let mut t = first_scan;
+    let mut reporting = String::new();
+    let mut installed = false;
+    let mut outage_scan = outage_scan;
+    while t < at("2025-01-15 22:00:00") {
+        if let Some(o) = outage_scan.filter(|o| *o < t) {
+            // A scan while the server restarts: nothing listens on 8530 for a few minutes.
+            outage_scan = None;
+            let tid = 5200 + rng.below(500) as u32;
+            log.line(
+                o,
+                pid,
+                tid,
+                "Agent",
+                "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)",
+            );
+            log.line(
+                o + millis(4),
+                pid,
+                tid,
+                "Misc",
+                &format!("Got WSUS Client/Server URL: {WSUS_URL}/ClientWebService/client.asmx\"\""),
+            );
+            log.line(o + millis(2040), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{WSUS_URL}/ClientWebService/client.asmx'."));
+            log.line(
+                o + millis(2040),
+                pid,
+                tid,
+                "WebServices",
+                "WS error: Could not connect to the endpoint.",
+            );
+            log.line(
+                o + millis(2041),
+                pid,
+                tid,
+                "WebServices",
+                "*FAILED* [80072EFD] Web service call",
+            );
+            log.line(
+                o + millis(2042),
+                pid,
+                tid,
+                "ProtocolTalker",
+                "*FAILED* [80072EFD] SyncUpdates round trip",
+            );
+            log.line(
+                o + millis(2050),
+                pid,
+                tid,
+                "Agent",
+                "*FAILED* [80072EFD] Synchronize updates",
+            );
+            log.line(o + millis(2051), pid, tid, "Agent", "Exit code = 0x80072EFD");
+            log.line(
+                o + millis(2051),
+                pid,
+                tid,
+                "Agent",
+                "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58",
+            );
+            reporting.push_str(&reporting_event(
+                ZONE,
+                o + millis(2060),
+                &rng.guid(),
+                148,
+                "AGENT_DETECTION_FAILED",
+                "00000000-0000-0000-0000-000000000000",
+                0,
+                "80072efd",
+                "UpdateOrchestrator",
+                false,
+                "Software Synchronization",
+                "Windows Update Client failed to detect with error 0x80072efd.",
+                Some("Ty3fQk0aUkW2b9Lq.1.0.1.2"),
+            ));
+        }
+        let patched = t >= at("2025-01-15 06:00:00");
+        let found = if patched && !installed { 3 } else { 0 };
+        wu10_scan(
+            &mut log,
+            rng,
+            t,
+            pid,
+            "UpdateOrchestrator",
+            WSUS_URL,
+            found,
+            &dns,
+            &susid,
+        );
+        reporting.push_str(&reporting_event(
+            ZONE,
+            t + secs(5),
+            &rng.guid(),
+            147,
+            "AGENT_DETECTION_FINISHED",
+            "00000000-0000-0000-0000-000000000000",
+            0,
+            "0",
+            "UpdateOrchestrator",
+            true,
+            "Software Synchronization",
+            &format!("Windows Update Client successfully detected {found} updates."),
+            Some(&format!("{}.{}", rng.hex(16), 1)),
+        ));
+        if found > 0 {
+            installed = true;
+            let job = rng.guid();
+            let tid = 7000 + rng.below(900) as u32;
+            log.line(
+                t + secs(8),
+                pid,
+                tid,
+                "DownloadManager",
+                &format!("Updates to download = {found}"),
+            );
+            log.line(
+                t + secs(9),
+                pid,
+                tid,
+                "DownloadManager",
+                &format!(
+                    "DO job {{{job}}} hit a transient error, updateId = {}.201 <NULL>, error = 0x80D02002",
+                    rng.guid()
+                ),
+            );
+            log.line(
+                t + secs(95),
+                pid,
+                tid,
+                "DownloadManager",
+                &format!("DO job {{{job}}} completed successfully"),
+            );
+            for title in [
+                "2025-01 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5049981)",
+                "2025-01 Cumulative Update for .NET Framework 3.5, 4.8 and 4.8.1 for Windows 10 Version 22H2 for x64 (KB5050188)",
+                "Windows Malicious Software Removal Tool x64 - v5.130 (KB890830)",
+            ] {
+                let upd = rng.guid();
+                let done = t + secs(600 + rng.below(900) as i64);
+                log.line(
+                    done,
+                    pid,
+                    tid,
+                    "Handler",
+                    &format!("Installing update {upd} ... {title}"),
+                );
+                log.line(
+                    done + secs(40),
+                    pid,
+                    tid,
+                    "Deployment",
+                    &format!("Update {upd}.200 install succeeded"),
+                );
+                reporting.push_str(&reporting_event(
+                    ZONE,
+                    done + secs(41),
+                    &rng.guid(),
+                    183,
+                    "AGENT_INSTALLING_SUCCEEDED",
+                    &upd,
+                    200,
+                    "0",
+                    "UpdateOrchestrator",
+                    true,
+                    "Content Install",
+                    &format!("Installation Successful: Windows successfully installed the following update: {title}"),
+                    Some(&format!("{}.1.2.3.0", rng.hex(16))),
+                ));
+            }
+        }
+        t += step(rng, 4 * 3600 - 300, 600);
+    }
+    zip_at(
+        &[
+            ("WindowsUpdate.log".into(), log.out.into_bytes()),
+            ("ReportingEvents.log".into(), utf16le_bom(&reporting)),
+            ("WindowsUpdate-policy.reg".into(), policy(WSUS_URL)),
+        ],
+        at("2025-01-15 14:10:00"),
+    )
+}
+
+pub fn bundle() -> Files {
+    let mut rng = Rng(0x2022_0114_FAB0_0001);
+    let (mut files, clients) = iis(&mut rng);
+    files.push(("HTTPERR/httperr1.log".into(), httperr_noise(&mut rng, &clients)));
+    files.push((
+        "UpdateServices/SoftwareDistribution.log".into(),
+        software_distribution(&mut rng),
+    ));
+    files.push(("EventLogs/System.evtx".into(), system_events(&mut rng)));
+    files.push(("EventLogs/Application.evtx".into(), application_events(&mut rng)));
+    files.push(("Registry/reg_query_UpdateServices_TimeZone.txt".into(), registry_text()));
+    let app = AppHost {
+        site_id: SITE,
+        content_dir: r"D:\WSUS",
+        pool_add: "queueLength=\"2000\" managedRuntimeVersion=\"v4.0\"",
+        pool_children: "                <processModel identityType=\"NetworkService\" idleTimeout=\"00:00:00\" pingingEnabled=\"false\" />\r\n                <recycling>\r\n                    <periodicRestart privateMemory=\"0\" />\r\n                </recycling>\r\n",
+        auth: default_auth(),
+        bindings: &[("http", "*:8530:"), ("https", "*:8531:")],
+    };
+    files.push(("IIS/config/applicationHost.config".into(), app.render().into_bytes()));
+    files.push((
+        "UpdateServices/ClientWebService/web.config".into(),
+        client_web_config(400),
+    ));
+    files.push(("Windows/WindowsUpdate.log".into(), windowsupdate_stub()));
+    let hosts: [(&str, &str, char, &str); 3] = [
+        ("FAB-PC-0112", "10.0.19041.5247", '/', "2025-01-14 01:12:09.331"),
+        ("FAB-LT-0458", "1193.2412.16012.0", '-', "2025-01-14 03:40:55.018"),
+        ("FAB-PC-0231", "10.0.19041.5247", '/', "2025-01-14 00:27:40.662"),
+    ];
+    for (name, version, sep, first) in hosts {
+        let outage = (name == "FAB-PC-0231").then(|| at("2025-01-15 11:33:10.204"));
+        let z = client(&mut rng, name, version, sep, at(first), outage);
+        files.push((format!("Clients/{name}.zip"), z));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    under(ROOT, files)
+}

@@ -1,0 +1,1148 @@
+//! Writers of the artifacts the sample bundles are made of, each from its grammar in formats.md:
+//! SoftwareDistribution.log records, IIS W3C (IIS 6 and 10) and HTTPERR lines, classic and
+//! Windows 10 WindowsUpdate.log lines, ReportingEvents.log, `.reg` exports and `reg query` text,
+//! CMTrace and SMS-layout ConfigMgr logs, event-log text exports (wevtutil text, Event Viewer CSV,
+//! the Windows Server 2003 text), MetaBase.xml and cabinets. Times go in as UTC and are turned into
+//! the local time of the writer's zone (chrono-tz) where the artifact is written in local time.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// `2025-01-14 11:00:00.117` (UTC).
+pub fn at(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S"))
+        .unwrap_or_else(|_| panic!("bad time {s}"))
+}
+
+pub fn secs(n: i64) -> Duration {
+    Duration::seconds(n)
+}
+
+pub fn millis(n: i64) -> Duration {
+    Duration::milliseconds(n)
+}
+
+/// The local time in `zone` of a UTC time.
+pub fn local(zone: Tz, utc: NaiveDateTime) -> NaiveDateTime {
+    zone.from_utc_datetime(&utc).naive_local()
+}
+
+/// The UTC offset of `zone` at a UTC time, in minutes (UTC−5 → −300).
+pub fn offset_minutes(zone: Tz, utc: NaiveDateTime) -> i32 {
+    zone.from_utc_datetime(&utc).offset().fix().local_minus_utc() / 60
+}
+
+/// `+0100`, `-0500`.
+pub fn offset_hhmm(minutes: i32) -> String {
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let m = minutes.abs();
+    format!("{sign}{:02}{:02}", m / 60, m % 60)
+}
+
+pub fn ymd(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+pub fn hms(t: NaiveDateTime) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+pub fn ms(t: NaiveDateTime) -> u32 {
+    t.and_utc().timestamp_subsec_millis()
+}
+
+pub fn utf16le_bom(text: &str) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        v.extend_from_slice(&u.to_le_bytes());
+    }
+    v
+}
+
+pub fn utf8_bom(text: &str) -> Vec<u8> {
+    let mut v = vec![0xEF, 0xBB, 0xBF];
+    v.extend_from_slice(text.as_bytes());
+    v
+}
+
+/// Windows-1252 bytes of a text (German umlauts in an ANSI file).
+pub fn ansi(text: &str) -> Vec<u8> {
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    bytes.into_owned()
+}
+
+// ------------------------------------------------------------------------------------------------
+// SoftwareDistribution.log (formats.md §1.2): `date time UTC level proc.thread Class.Method message`,
+// TAB-separated, UTC, multi-line records (stack frames).
+
+/// Records are kept with their time and written in time order (stably), so a bundle can add
+/// them story by story.
+#[derive(Default)]
+pub struct Sdl {
+    records: Vec<(NaiveDateTime, String)>,
+}
+
+impl Sdl {
+    pub fn line(&mut self, t: NaiveDateTime, level: &str, proc_thread: &str, source: &str, message: &str) {
+        let text = format!(
+            "{} {}.{:03} UTC\t{level}\t{proc_thread}\t{source}\t{message}\r\n",
+            ymd(t),
+            hms(t),
+            ms(t)
+        );
+        self.records.push((t, text));
+    }
+
+    /// A continuation line of the last record (stack frame, inner-exception marker), as it is.
+    pub fn cont(&mut self, text: &str) {
+        if let Some((_, r)) = self.records.last_mut() {
+            r.push_str(text);
+            r.push_str("\r\n");
+        }
+    }
+
+    pub fn render(mut self) -> String {
+        self.records.sort_by_key(|r| r.0);
+        self.records.into_iter().map(|r| r.1).collect()
+    }
+
+    /// The mirror of an Application-log event: `EventId=N,Type=T,Category=C,Message=…`.
+    pub fn event(&mut self, t: NaiveDateTime, proc_thread: &str, id: u32, kind: &str, category: &str, message: &str) {
+        self.line(
+            t,
+            if kind == "Error" { "Error" } else { "Info" },
+            proc_thread,
+            "EventLogEventReporter.ReportEvent",
+            &format!("EventId={id},Type={kind},Category={category},Message={message}"),
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// IIS W3C extended logs (formats.md §6) and HTTPERR (§7).
+
+/// One request as IIS logs it.
+#[derive(Clone)]
+pub struct Hit {
+    pub t: NaiveDateTime,
+    pub method: &'static str,
+    pub uri: String,
+    pub query: String,
+    pub port: u16,
+    pub user: String,
+    pub client: String,
+    pub ua: String,
+    pub status: u16,
+    pub sub: u32,
+    pub win32: u64,
+    pub taken: u32,
+}
+
+impl Hit {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        t: NaiveDateTime,
+        method: &'static str,
+        uri: &str,
+        port: u16,
+        client: &str,
+        ua: &str,
+        status: (u16, u32, u64),
+        taken: u32,
+    ) -> Hit {
+        Hit {
+            t,
+            method,
+            uri: uri.to_string(),
+            query: "-".into(),
+            port,
+            user: "-".into(),
+            client: client.to_string(),
+            ua: ua.to_string(),
+            status: status.0,
+            sub: status.1,
+            win32: status.2,
+            taken,
+        }
+    }
+
+    pub fn user(mut self, user: &str) -> Hit {
+        self.user = user.to_string();
+        self
+    }
+
+    pub fn query(mut self, q: &str) -> Hit {
+        self.query = q.to_string();
+        self
+    }
+}
+
+/// The IIS version whose layout a log file has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum IisLayout {
+    /// IIS 7.5–10 defaults: `u_exYYMMDD.log`, with cs(Referer) and time-taken.
+    Iis10(&'static str),
+    /// IIS 6.0 defaults: `exYYMMDD.log`, with s-sitename, no time-taken, `#Fields:` ends with a space.
+    Iis6,
+}
+
+/// Writes one W3C file per UTC day; `restarts` are times at which the log was reopened (a new
+/// directive block, as after `iisreset`).
+pub fn w3c_files(
+    dir: &str,
+    layout: IisLayout,
+    site: &str,
+    server_ip: &str,
+    hits: &mut [Hit],
+    restarts: &[NaiveDateTime],
+) -> Files {
+    hits.sort_by_key(|h| h.t);
+    let mut by_day: Vec<(NaiveDate, Vec<&Hit>)> = Vec::new();
+    for h in hits.iter() {
+        let day = h.t.date();
+        match by_day.last_mut() {
+            Some((d, v)) if *d == day => v.push(h),
+            _ => by_day.push((day, vec![h])),
+        }
+    }
+    let mut out = Vec::new();
+    for (day, day_hits) in by_day {
+        let mut text = String::new();
+        let header = |text: &mut String, t: NaiveDateTime| match layout {
+            IisLayout::Iis10(version) => {
+                let _ = write!(
+                    text,
+                    "#Software: Microsoft Internet Information Services {version}\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n",
+                    ymd(t),
+                    hms(t)
+                );
+            }
+            IisLayout::Iis6 => {
+                let _ = write!(
+                    text,
+                    "#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status \r\n",
+                    ymd(t),
+                    hms(t)
+                );
+            }
+        };
+        header(&mut text, day_hits[0].t);
+        let mut pending: Vec<NaiveDateTime> = restarts.iter().copied().filter(|r| r.date() == day).collect();
+        pending.sort();
+        for h in day_hits {
+            while pending.first().is_some_and(|r| *r <= h.t) {
+                let r = pending.remove(0);
+                header(&mut text, r);
+            }
+            match layout {
+                IisLayout::Iis10(_) => {
+                    let _ = write!(
+                        text,
+                        "{} {} {server_ip} {} {} {} {} {} {} {} - {} {} {} {}\r\n",
+                        ymd(h.t),
+                        hms(h.t),
+                        h.method,
+                        h.uri,
+                        h.query,
+                        h.port,
+                        h.user,
+                        h.client,
+                        h.ua,
+                        h.status,
+                        h.sub,
+                        h.win32,
+                        h.taken
+                    );
+                }
+                IisLayout::Iis6 => {
+                    let _ = write!(
+                        text,
+                        "{} {} {site} {server_ip} {} {} {} {} {} {} {} {} {} {}\r\n",
+                        ymd(h.t),
+                        hms(h.t),
+                        h.method,
+                        h.uri,
+                        h.query,
+                        h.port,
+                        h.user,
+                        h.client,
+                        h.ua,
+                        h.status,
+                        h.sub,
+                        h.win32
+                    );
+                }
+            }
+        }
+        let name = match layout {
+            IisLayout::Iis10(_) => format!("{dir}/u_ex{}.log", day.format("%y%m%d")),
+            IisLayout::Iis6 => format!("{dir}/ex{}.log", day.format("%y%m%d")),
+        };
+        out.push((name, text.into_bytes()));
+    }
+    out
+}
+
+/// An HTTPERR file: the header block, then the lines (already in time order).
+pub fn httperr(first: NaiveDateTime, lines: &[String]) -> Vec<u8> {
+    let mut text = format!(
+        "#Software: Microsoft HTTP API 2.0\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename\r\n",
+        ymd(first),
+        hms(first)
+    );
+    for l in lines {
+        text.push_str(l);
+        text.push_str("\r\n");
+    }
+    text.into_bytes()
+}
+
+/// One HTTPERR line (`date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename`).
+#[allow(clippy::too_many_arguments)]
+pub fn httperr_line(
+    t: NaiveDateTime,
+    client: &str,
+    cport: u32,
+    server: &str,
+    sport: u16,
+    version: &str,
+    method: &str,
+    uri: &str,
+    status: &str,
+    site: &str,
+    reason: &str,
+    queue: &str,
+) -> String {
+    format!(
+        "{} {} {client} {cport} {server} {sport} {version} {method} {uri} {status} {site} {reason} {queue}",
+        ymd(t),
+        hms(t)
+    )
+}
+
+// ------------------------------------------------------------------------------------------------
+// WindowsUpdate.log.
+
+/// A Windows 10+ log as Get-WindowsUpdateLog writes it (formats.md §4.2): local time of the
+/// decoding machine, 7 fractional digits, decimal PID/TID in 5 columns, component in 15.
+pub struct Wu10 {
+    pub out: String,
+    pub zone: Tz,
+    /// `/` or `-`: the decoding machine's date separator.
+    pub sep: char,
+}
+
+impl Wu10 {
+    pub fn new(zone: Tz, sep: char, bom: bool) -> Wu10 {
+        Wu10 {
+            out: if bom { "\u{feff}".into() } else { String::new() },
+            zone,
+            sep,
+        }
+    }
+
+    pub fn line(&mut self, utc: NaiveDateTime, pid: u32, tid: u32, comp: &str, msg: &str) {
+        let t = local(self.zone, utc);
+        let ticks = t.and_utc().timestamp_subsec_nanos() / 100;
+        let date = format!("{:04}{s}{:02}{s}{:02}", t.year(), t.month(), t.day(), s = self.sep);
+        let _ = write!(
+            self.out,
+            "{date} {}.{ticks:07} {pid:<5} {tid:<5} {comp:<15} {msg}\r\n",
+            hms(t)
+        );
+    }
+}
+
+/// A classic log (formats.md §3.2): TAB-separated, local time with `:mmm`, PID right-aligned in 4,
+/// TID in lower-case hex; the offset is in the `Logging initialized` banner.
+pub struct WuClassic {
+    pub out: String,
+    pub zone: Tz,
+}
+
+impl WuClassic {
+    pub fn new(zone: Tz) -> WuClassic {
+        WuClassic {
+            out: String::new(),
+            zone,
+        }
+    }
+
+    pub fn line(&mut self, utc: NaiveDateTime, pid: u32, tid: u32, comp: &str, msg: &str) {
+        let t = local(self.zone, utc);
+        let _ = write!(
+            self.out,
+            "{}\t{}:{:03}\t{pid:>4}\t{tid:x}\t{comp}\t{msg}\r\n",
+            ymd(t),
+            hms(t),
+            ms(t)
+        );
+    }
+
+    /// The service start banner with the UTC offset in force.
+    pub fn banner(&mut self, utc: NaiveDateTime, pid: u32, tid: u32, build: &str) {
+        let tz = offset_hhmm(offset_minutes(self.zone, utc));
+        self.line(
+            utc,
+            pid,
+            tid,
+            "Misc",
+            &format!("===========  Logging initialized (build: {build}, tz: {tz})  ==========="),
+        );
+    }
+}
+
+/// One ReportingEvents.log line (formats.md §5.2), local time with its offset.
+#[allow(clippy::too_many_arguments)]
+pub fn reporting_event(
+    zone: Tz,
+    utc: NaiveDateTime,
+    event_guid: &str,
+    id: u32,
+    name: &str,
+    update: &str,
+    revision: u32,
+    hresult: &str,
+    caller: &str,
+    success: bool,
+    category: &str,
+    message: &str,
+    cv: Option<&str>,
+) -> String {
+    let t = local(zone, utc);
+    let mut line = format!(
+        "{{{event_guid}}}\t{} {}:{:03}{}\t1\t{id} [{name}]\t101\t{{{update}}}\t{revision}\t{hresult}\t{caller}\t{}\t{category}\t{message}",
+        ymd(t),
+        hms(t),
+        ms(t),
+        offset_hhmm(offset_minutes(zone, utc)),
+        if success { "Success" } else { "Failure" }
+    );
+    if let Some(cv) = cv {
+        line.push('\t');
+        line.push_str(cv);
+    }
+    line.push_str("\r\n");
+    line
+}
+
+// ------------------------------------------------------------------------------------------------
+// Registry text: `.reg` exports (§9.2) and `reg query /s` output (§9.3).
+
+pub enum RegValue {
+    Sz(String),
+    Expand(String),
+    Dword(u32),
+    Binary(Vec<u8>),
+}
+
+pub struct RegKey {
+    pub path: String,
+    pub values: Vec<(String, RegValue)>,
+}
+
+pub fn key(path: &str, values: Vec<(&str, RegValue)>) -> RegKey {
+    RegKey {
+        path: path.to_string(),
+        values: values.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+    }
+}
+
+pub fn sz(s: &str) -> RegValue {
+    RegValue::Sz(s.to_string())
+}
+
+fn reg_hex_lines(prefix: &str, bytes: &[u8]) -> String {
+    // regedit wraps hex data at 80 columns: `,\` then two spaces on the next line.
+    let mut out = String::from(prefix);
+    let mut col = prefix.len();
+    for (i, b) in bytes.iter().enumerate() {
+        let last = i + 1 == bytes.len();
+        let item = if last { format!("{b:02x}") } else { format!("{b:02x},") };
+        if col + item.len() > 78 && !last {
+            out.push_str("\\\r\n  ");
+            col = 2;
+        }
+        out.push_str(&item);
+        col += item.len();
+    }
+    out
+}
+
+fn utf16z(s: &str) -> Vec<u8> {
+    s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+}
+
+/// A regedit 5 export (UTF-16LE with BOM).
+pub fn reg_export(keys: &[RegKey]) -> Vec<u8> {
+    let mut text = String::from("Windows Registry Editor Version 5.00\r\n\r\n");
+    for k in keys {
+        let _ = write!(text, "[{}]\r\n", k.path);
+        for (name, v) in &k.values {
+            let n = format!("\"{}\"=", name.replace('\\', "\\\\").replace('"', "\\\""));
+            let line = match v {
+                RegValue::Sz(s) => format!("{n}\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+                RegValue::Dword(d) => format!("{n}dword:{d:08x}"),
+                RegValue::Expand(s) => reg_hex_lines(&format!("{n}hex(2):"), &utf16z(s)),
+                RegValue::Binary(b) => reg_hex_lines(&format!("{n}hex:"), b),
+            };
+            text.push_str(&line);
+            text.push_str("\r\n");
+        }
+        text.push_str("\r\n");
+    }
+    utf16le_bom(&text)
+}
+
+/// `reg query <key> /s` output, as text.
+pub fn reg_query(keys: &[RegKey]) -> String {
+    let mut text = String::from("\r\n");
+    for k in keys {
+        let _ = write!(text, "{}\r\n", k.path);
+        for (name, v) in &k.values {
+            let (ty, data) = match v {
+                RegValue::Sz(s) => ("REG_SZ", s.clone()),
+                RegValue::Expand(s) => ("REG_EXPAND_SZ", s.clone()),
+                RegValue::Dword(d) => ("REG_DWORD", format!("0x{d:x}")),
+                RegValue::Binary(b) => ("REG_BINARY", b.iter().map(|x| format!("{x:02X}")).collect()),
+            };
+            if data.is_empty() {
+                let _ = write!(text, "    {name}    {ty}\r\n");
+            } else {
+                let _ = write!(text, "    {name}    {ty}    {data}\r\n");
+            }
+        }
+        text.push_str("\r\n");
+    }
+    text
+}
+
+/// A SYSTEMTIME yearly rule (`wYear` 0, month, day of week, week 1–5, hour) as `TimeZoneInformation` stores it.
+pub fn systemtime_rule(month: u16, day_of_week: u16, week: u16, hour: u16) -> Vec<u8> {
+    [0, month, day_of_week, week, hour, 0, 0, 0]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect()
+}
+
+/// The values of `TimeZoneInformation` for a zone with DST (biases in minutes, UTC = local + bias).
+pub fn time_zone_values(
+    key_name: &str,
+    bias: i32,
+    std_name: &str,
+    dst_name: &str,
+    dst: (u16, u16, u16, u16),
+    std: (u16, u16, u16, u16),
+) -> Vec<(&'static str, RegValue)> {
+    vec![
+        ("Bias", RegValue::Dword(bias as u32)),
+        ("DaylightBias", RegValue::Dword(-60i32 as u32)),
+        ("DaylightName", sz(dst_name)),
+        (
+            "DaylightStart",
+            RegValue::Binary(systemtime_rule(dst.0, dst.1, dst.2, dst.3)),
+        ),
+        ("DynamicDaylightTimeDisabled", RegValue::Dword(0)),
+        ("StandardBias", RegValue::Dword(0)),
+        ("StandardName", sz(std_name)),
+        (
+            "StandardStart",
+            RegValue::Binary(systemtime_rule(std.0, std.1, std.2, std.3)),
+        ),
+        ("TimeZoneKeyName", sz(key_name)),
+    ]
+}
+
+// ------------------------------------------------------------------------------------------------
+// Configuration Manager logs.
+
+/// The CMTrace layout of client logs (WUAHandler.log …): local time with the bias in minutes.
+#[allow(clippy::too_many_arguments)]
+pub fn cmtrace(zone: Tz, utc: NaiveDateTime, msg: &str, component: &str, kind: u8, thread: u32, file: &str) -> String {
+    let t = local(zone, utc);
+    let bias = -offset_minutes(zone, utc);
+    format!(
+        "<![LOG[{msg}]LOG]!><time=\"{}.{:03}{}{bias}\" date=\"{:02}-{:02}-{:04}\" component=\"{component}\" context=\"\" type=\"{kind}\" thread=\"{thread}\" file=\"{file}\">\r\n",
+        hms(t),
+        ms(t),
+        if bias < 0 { "" } else { "+" },
+        t.month(),
+        t.day(),
+        t.year()
+    )
+}
+
+/// The older SMS layout of site-server component logs (WSyncMgr.log, WCM.log, SUPSetup.log).
+pub fn sms_line(zone: Tz, utc: NaiveDateTime, msg: &str, component: &str, thread: u32) -> String {
+    let t = local(zone, utc);
+    let bias = -offset_minutes(zone, utc);
+    format!(
+        "{msg}  $$<{component}><{:02}-{:02}-{:04} {}.{:03}{}{bias}><thread={thread} (0x{thread:X})>\r\n",
+        t.month(),
+        t.day(),
+        t.year(),
+        hms(t),
+        ms(t),
+        if bias < 0 { "" } else { "+" },
+    )
+}
+
+// ------------------------------------------------------------------------------------------------
+// Event-log text exports.
+
+/// One event for a text export.
+pub struct TextEvent<'a> {
+    pub utc: NaiveDateTime,
+    pub log: &'a str,
+    pub source: &'a str,
+    pub id: u32,
+    /// `Error`, `Warning`, `Information`.
+    pub level: &'a str,
+    pub category: &'a str,
+    pub computer: &'a str,
+    pub user: &'a str,
+    pub message: String,
+}
+
+/// `wevtutil qe <log> /f:text` (local time, no zone), as Out-File writes it: UTF-16LE.
+pub fn wevtutil_text(zone: Tz, events: &[TextEvent]) -> Vec<u8> {
+    let mut text = String::new();
+    for (i, e) in events.iter().enumerate() {
+        let t = local(zone, e.utc);
+        let _ = write!(
+            text,
+            "Event[{i}]:\r\n  Log Name: {}\r\n  Source: {}\r\n  Date: {}T{}.{:03}\r\n  Event ID: {}\r\n  Task: {}\r\n  Level: {}\r\n  Opcode: Info\r\n  Keyword: Classic\r\n  User: {}\r\n  User Name: {}\r\n  Computer: {}\r\n  Description: \r\n{}\r\n\r\n",
+            e.log,
+            e.source,
+            ymd(t),
+            hms(t),
+            ms(t),
+            e.id,
+            e.category,
+            e.level,
+            if e.user == "N/A" { "N/A" } else { "S-1-5-18" },
+            e.user,
+            e.computer,
+            e.message.replace('\n', "\r\n")
+        );
+    }
+    utf16le_bom(&text)
+}
+
+/// Event Viewer "Save All Events As… CSV" on a German server: `Ebene,Datum und Uhrzeit,Quelle,
+/// Ereignis-ID,Aufgabenkategorie` and the message as a sixth column, quoted, line breaks kept.
+pub fn viewer_csv_de(zone: Tz, events: &[TextEvent]) -> Vec<u8> {
+    let mut text = String::from("Ebene,Datum und Uhrzeit,Quelle,Ereignis-ID,Aufgabenkategorie\r\n");
+    for e in events {
+        let t = local(zone, e.utc);
+        let level = match e.level {
+            "Error" => "Fehler",
+            "Warning" => "Warnung",
+            _ => "Informationen",
+        };
+        let _ = write!(
+            text,
+            "{level},{},{},{},{},\"{}\"\r\n",
+            t.format("%d.%m.%Y %H:%M:%S"),
+            e.source,
+            e.id,
+            e.category,
+            e.message.replace('"', "\"\"").replace('\n', "\r\n")
+        );
+    }
+    utf8_bom(&text)
+}
+
+/// The Windows Server 2003 Event Viewer text (the event properties' copy), US date order, 12-hour
+/// clock, blocks separated by a blank line. ANSI.
+pub fn legacy_2003_text(zone: Tz, events: &[TextEvent]) -> Vec<u8> {
+    let mut text = String::new();
+    for e in events {
+        let t = local(zone, e.utc);
+        let (h12, ampm) = match t.hour() {
+            0 => (12, "AM"),
+            h @ 1..=11 => (h, "AM"),
+            12 => (12, "PM"),
+            h => (h - 12, "PM"),
+        };
+        let _ = write!(
+            text,
+            "Event Type:\t{}\r\nEvent Source:\t{}\r\nEvent Category:\t{}\r\nEvent ID:\t{}\r\nDate:\t\t{}/{}/{}\r\nTime:\t\t{h12}:{:02}:{:02} {ampm}\r\nUser:\t\t{}\r\nComputer:\t{}\r\nDescription:\r\n{}\r\n\r\nFor more information, see Help and Support Center at http://go.microsoft.com/fwlink/events.asp.\r\n\r\n",
+            e.level,
+            e.source,
+            e.category,
+            e.id,
+            t.month(),
+            t.day(),
+            t.year(),
+            t.minute(),
+            t.second(),
+            e.user,
+            e.computer,
+            e.message.replace('\n', "\r\n")
+        );
+    }
+    ansi(&text)
+}
+
+// ------------------------------------------------------------------------------------------------
+// IIS 6 MetaBase.xml (formats.md §8.4): one element per key, a TAB before `Location ="…"`, the other
+// attributes one per line, `>` on a line of its own.
+
+pub fn metabase_element(out: &mut String, element: &str, location: &str, attributes: &[(&str, &str)]) {
+    let _ = write!(out, "<{element}\tLocation =\"{location}\"\r\n");
+    for (n, v) in attributes {
+        let _ = write!(out, "\t\t{n}=\"{v}\"\r\n");
+    }
+    let _ = write!(out, "\t>\r\n</{element}>\r\n");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Archives.
+
+/// A zip whose members all carry `modified` (local time, as zip stores it).
+pub fn zip_at(files: &[(String, Vec<u8>)], modified: NaiveDateTime) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stamp = zip::DateTime::from_date_and_time(
+        modified.year() as u16,
+        modified.month() as u8,
+        modified.day() as u8,
+        modified.hour() as u8,
+        modified.minute() as u8,
+        modified.second() as u8,
+    )
+    .expect("a zip date");
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(stamp);
+    for (name, data) in files {
+        w.start_file(name, options).expect("zip member");
+        w.write_all(data).expect("zip write");
+    }
+    w.finish().expect("zip finish").into_inner()
+}
+
+/// A cabinet (one MSZIP folder), member names with backslashes as makecab writes them.
+pub fn cab_at(files: &[(String, Vec<u8>)], modified: NaiveDateTime) -> Vec<u8> {
+    let month = time::Month::try_from(modified.month() as u8).expect("month");
+    let date = time::Date::from_calendar_date(modified.year(), month, modified.day() as u8).expect("date");
+    let clock =
+        time::Time::from_hms(modified.hour() as u8, modified.minute() as u8, modified.second() as u8).expect("time");
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    for (name, _) in files {
+        folder
+            .add_file(name.replace('/', "\\"))
+            .set_datetime(time::PrimitiveDateTime::new(date, clock));
+    }
+    let mut writer = builder.build(std::io::Cursor::new(Vec::new())).expect("cab");
+    let mut i = 0;
+    while let Some(mut w) = writer.next_file().expect("cab member") {
+        w.write_all(&files[i].1).expect("cab write");
+        i += 1;
+    }
+    writer.finish().expect("cab finish").into_inner()
+}
+
+/// `%windir%\\WindowsUpdate.log` on Windows 10 / Server 2016 and later: a stub pointing at the ETW logs.
+pub fn windowsupdate_stub() -> Vec<u8> {
+    b"Windows Update logs are now generated using ETW (Event Tracing for Windows).\r\nPlease run the Get-WindowsUpdateLog PowerShell command to convert ETW traces into a readable WindowsUpdate.log.\r\n\r\nFor more information, please visit https://go.microsoft.com/fwlink/?LinkId=518345\r\n".to_vec()
+}
+
+/// Puts every file under `prefix/`.
+pub fn under(prefix: &str, files: Files) -> Files {
+    files.into_iter().map(|(p, d)| (format!("{prefix}/{p}"), d)).collect()
+}
+
+// ------------------------------------------------------------------------------------------------
+// EVTX events (written by tests/support/evtx_writer.rs) of the providers a WSUS server logs.
+
+use super::evtx_writer::{Event, providers};
+
+/// A `Windows Server Update Services` event (classic source, Application log).
+pub fn wsus_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, category: u16, text: &str) -> Event {
+    Event::classic(
+        providers::WSUS,
+        id,
+        0,
+        level,
+        category,
+        utc,
+        "Application",
+        computer,
+        &[text],
+    )
+}
+
+/// A Service Control Manager event with its `param1…` values.
+pub fn scm_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, params: &[&str]) -> Event {
+    let names = ["param1", "param2", "param3", "param4", "param5"];
+    let data: Vec<(&str, &str)> = params.iter().enumerate().map(|(i, v)| (names[i], *v)).collect();
+    let qualifiers = match level {
+        2 => 49152,
+        3 => 32768,
+        _ => 16384,
+    };
+    Event::manifest(
+        providers::SCM,
+        providers::SCM_GUID,
+        id,
+        level,
+        0,
+        0x8080_0000_0000_0000,
+        utc,
+        "System",
+        computer,
+        &data,
+    )
+    .with_source_name(providers::SCM)
+    .with_qualifiers(qualifiers)
+    .with_process(680, 3344)
+}
+
+/// "The %1 service entered the %2 state." (7036).
+pub fn service_state(computer: &str, utc: NaiveDateTime, service: &str, state: &str) -> Event {
+    scm_event(computer, utc, 7036, 4, &[service, state])
+}
+
+/// A Microsoft-Windows-WAS event with named data.
+pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &[(&str, &str)]) -> Event {
+    let qualifiers = match level {
+        2 => 49152,
+        3 => 32768,
+        _ => 16384,
+    };
+    Event::manifest(
+        providers::WAS,
+        providers::WAS_GUID,
+        id,
+        level,
+        0,
+        0x0080_0000_0000_0000,
+        utc,
+        "System",
+        computer,
+        data,
+    )
+    .with_source_name("WAS")
+    .with_qualifiers(qualifiers)
+}
+
+/// The Event Log service's daily uptime event (6013).
+pub fn uptime_event(computer: &str, utc: NaiveDateTime, seconds: u64, zone_text: &str) -> Event {
+    Event::classic(
+        "EventLog",
+        6013,
+        32768,
+        4,
+        0,
+        utc,
+        "System",
+        computer,
+        &["", "", "", "", &seconds.to_string(), "60", zone_text],
+    )
+}
+
+/// An `.evtx` file of `events` (sorted here), copied from a live server: dirty, record ids from `first`.
+pub fn evtx_file(mut events: Vec<Event>, first: u64) -> Vec<u8> {
+    events.sort_by_key(|e| e.time);
+    super::evtx_writer::write_evtx_with(
+        &events,
+        &super::evtx_writer::Options {
+            first_record_id: first,
+            dirty: true,
+        },
+    )
+}
+
+// ------------------------------------------------------------------------------------------------
+// Scenes of a Windows 10/11 client's WindowsUpdate.log that several bundles share.
+
+pub const WU_SERVICE: &str = "3DA21691-E39D-4DA6-8A4B-B43877BCB1B7";
+pub const MU_SERVICE: &str = "7971F918-A847-4430-9279-4A52D1EFE18D";
+
+/// The agent starting: settings block and the start-up noise every Windows 10 log has
+/// (`8024000C`, `80240013`, `8024000E`), which must not be mistaken for faults.
+pub fn wu10_startup(log: &mut Wu10, t: NaiveDateTime, pid: u32, version: &str, wsus: &str) {
+    let tid = pid + 1732;
+    let l = |log: &mut Wu10, dt: i64, comp: &str, msg: &str| log.line(t + millis(dt), pid, tid, comp, msg);
+    l(log, 0, "Shared", "Effective power state: AC");
+    l(log, 4, "Agent", &format!("WU client version {version}"));
+    l(
+        log,
+        5,
+        "Agent",
+        "SleepStudyTracker: Machine is non-AOAC. Sleep study tracker disabled.",
+    );
+    l(log, 6, "Agent", "Base directory: C:\\WINDOWS\\SoftwareDistribution");
+    l(
+        log,
+        6,
+        "Agent",
+        "Datastore directory: C:\\WINDOWS\\SoftwareDistribution\\DataStore\\DataStore.edb",
+    );
+    l(
+        log,
+        41,
+        "Misc",
+        "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed",
+    );
+    l(log, 43, "Agent", "Initializing global settings cache");
+    l(log, 43, "Agent", &format!("WSUS server: {wsus}"));
+    l(log, 43, "Agent", &format!("WSUS status server: {wsus}"));
+    l(log, 43, "Agent", "Alternate Download Server: (null)");
+    l(log, 43, "Agent", "Fill Empty Content Urls: No");
+    l(log, 43, "Agent", "Target group: (Unassigned Computers)");
+    l(log, 43, "Agent", "Windows Update access disabled: No");
+    l(
+        log,
+        43,
+        "Agent",
+        "Do not connect to Windows Update Internet locations: Yes",
+    );
+    l(log, 97, "Agent", "*FAILED* [80240013] m_services.Add()");
+    l(log, 98, "Agent", "Initializing Windows Update Agent");
+    l(
+        log,
+        102,
+        "Agent",
+        "*FAILED* [8024000E] file = onecore\\enduser\\windowsupdate\\client\\engine\\lib\\EndpointProviders.cpp, line = 1925",
+    );
+    l(log, 130, "DownloadManager", "Download manager restoring 0 downloads");
+}
+
+/// One scan against WSUS that works (`client_id` is the machine's SusClientId), with the SLS lookup to Microsoft that a client without
+/// Internet access fails (`80072EE7`, name not resolved): noise on a WSUS-only network.
+#[allow(clippy::too_many_arguments)]
+pub fn wu10_scan(
+    log: &mut Wu10,
+    rng: &mut super::Rng,
+    t: NaiveDateTime,
+    pid: u32,
+    caller: &str,
+    wsus: &str,
+    found: u32,
+    dns_name: &str,
+    client_id: &str,
+) {
+    let tid = 4000 + rng.below(9000) as u32;
+    let id = 10 + rng.below(90);
+    let cv = format!("{}.{}.1", rng.hex(16), rng.below(9));
+    let mut dt = 0i64;
+    let mut l = |log: &mut Wu10, step: i64, comp: &str, msg: &str| {
+        dt += step;
+        log.line(t + millis(dt), pid, tid, comp, msg);
+    };
+    l(
+        log,
+        0,
+        "Agent",
+        &format!("* START * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+    );
+    l(
+        log,
+        1,
+        "Agent",
+        &format!("Added service {MU_SERVICE} to sequential scan list"),
+    );
+    l(
+        log,
+        0,
+        "Agent",
+        &format!("Added service {WU_SERVICE} to sequential scan list"),
+    );
+    l(
+        log,
+        2,
+        "Agent",
+        &format!("* END * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+    );
+    l(
+        log,
+        3,
+        "Agent",
+        &format!("* START * Finding updates CallerId = {caller}  Id = {id} (cV = {cv})"),
+    );
+    l(
+        log,
+        0,
+        "Agent",
+        "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
+    );
+    l(
+        log,
+        0,
+        "Agent",
+        "Criteria = IsInstalled=0 and DeploymentAction='Installation' or IsInstalled=0 and DeploymentAction='OptionalInstallation' or IsPresent=1 and DeploymentAction='Uninstallation' or IsInstalled=1 and DeploymentAction='Installation' and RebootRequired=1 or IsInstalled=0 and DeploymentAction='Uninstallation' and RebootRequired=1\"\"",
+    );
+    l(log, 0, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed"));
+    l(log, 0, "Agent", "Search Scope = {Machine}");
+    l(log, 0, "Agent", "Caller SID for Applicability: S-1-5-18");
+    l(
+        log,
+        6,
+        "SLS",
+        "Get response for service 855E8A7C-ECB4-4CA3-B045-1DFA50104289 - forceExpire[False] asyncRefreshOnExpiry[True]",
+    );
+    l(
+        log,
+        0,
+        "SLS",
+        "path used for cache lookup: /SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
+    );
+    l(
+        log,
+        2,
+        "Misc",
+        "Got 855E8A7C-ECB4-4CA3-B045-1DFA50104289 redir SecureReg URL: https://slscr.update.microsoft.com/SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
+    );
+    l(log, 2210, "Misc", "*FAILED* [80072EE7] Send request");
+    l(
+        log,
+        1,
+        "Misc",
+        "*FAILED* [80072EE7] Library download error. Will retry. Retry Counter:0",
+    );
+    l(log, 1, "SLS", "*FAILED* [80072EE7] GetResponse");
+    l(
+        log,
+        3,
+        "Misc",
+        &format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\""),
+    );
+    l(log, 1, "ProtocolTalker", "OK to reuse existing configuration");
+    l(log, 0, "ProtocolTalker", "Existing cookie is valid, just use it");
+    l(log, 0, "ProtocolTalker", "PTInfo: Server requested registration");
+    l(
+        log,
+        31,
+        "ProtocolTalker",
+        &format!(
+            "Initializing simple targeting cookie, clientId = {client_id}, target group = , DNS name = {dns_name}"
+        ),
+    );
+    l(
+        log,
+        0,
+        "ProtocolTalker",
+        &format!("  Server URL = {wsus}/SimpleAuthWebService/SimpleAuth.asmx"),
+    );
+    l(log, 118, "ProtocolTalker", "Syncing with server");
+    l(log, 1406, "ProtocolTalker", "Sync of Updates: 0");
+    l(log, 0, "ProtocolTalker", "Sync of Extended Info: 0");
+    l(
+        log,
+        241,
+        "Agent",
+        &format!(
+            "Found {found} updates and 92 categories in search; evaluated appl. rules of 1844 out of 3120 deployed entities"
+        ),
+    );
+    l(
+        log,
+        3,
+        "Agent",
+        &format!("* END * Finding updates CallerId = {caller}  Id = {id}"),
+    );
+}
+
+/// Ticks a plausible interval forward: `base` seconds plus up to `jitter`.
+pub fn step(rng: &mut super::Rng, base: i64, jitter: u64) -> Duration {
+    secs(base + rng.below(jitter.max(1)) as i64)
+}
+
+/// The applicationHost.config of a WSUS 3.0 SP2+ server with its own site (formats.md §8.2):
+/// WsusPool with `pool_attributes` on `<add>` and `recycling`/`failure` children, the web-service
+/// applications, the Content vdir and the per-vdir authentication in `<location>` blocks.
+pub struct AppHost<'a> {
+    pub site_id: u32,
+    pub content_dir: &'a str,
+    pub pool_add: &'a str,
+    pub pool_children: &'a str,
+    /// (vdir, anonymous, windows) for every `<location>` block.
+    pub auth: Vec<(&'a str, bool, bool)>,
+    pub bindings: &'a [(&'a str, &'a str)],
+}
+
+impl AppHost<'_> {
+    pub fn render(&self) -> String {
+        let apps = [
+            "ApiRemoting30",
+            "ClientWebService",
+            "DssAuthWebService",
+            "Inventory",
+            "ReportingWebService",
+            "ServerSyncWebService",
+            "SimpleAuthWebService",
+        ];
+        let mut out = String::from(
+            "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!--\r\n\r\n    IIS configuration sections.\r\n\r\n-->\r\n<configuration>\r\n    <system.applicationHost>\r\n",
+        );
+        out.push_str("        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n");
+        let _ = write!(
+            out,
+            "            <add name=\"WsusPool\" {}>\r\n{}            </add>\r\n",
+            self.pool_add, self.pool_children
+        );
+        out.push_str("            <applicationPoolDefaults managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n");
+        out.push_str("        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+        let _ = write!(
+            out,
+            "            <site name=\"WSUS Administration\" id=\"{}\" serverAutoStart=\"true\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"{}\\WsusContent\" />\r\n                </application>\r\n",
+            self.site_id, self.content_dir
+        );
+        for a in apps {
+            let _ = write!(
+                out,
+                "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
+            );
+        }
+        out.push_str("                <bindings>\r\n");
+        for (proto, info) in self.bindings {
+            let _ = write!(
+                out,
+                "                    <binding protocol=\"{proto}\" bindingInformation=\"{info}\" />\r\n"
+            );
+        }
+        let _ = write!(
+            out,
+            "                </bindings>\r\n                <logFile directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </site>\r\n            <siteDefaults>\r\n                <logFile logFormat=\"W3C\" directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </siteDefaults>\r\n        </sites>\r\n    </system.applicationHost>\r\n"
+        );
+        for (vdir, anonymous, windows) in &self.auth {
+            let _ = write!(
+                out,
+                "    <location path=\"WSUS Administration/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
+            );
+        }
+        out.push_str("</configuration>\r\n");
+        out
+    }
+}
+
+/// The authentication WSUS setup leaves: Windows on ApiRemoting30, anonymous everywhere else.
+pub fn default_auth() -> Vec<(&'static str, bool, bool)> {
+    vec![
+        ("ApiRemoting30", false, true),
+        ("ClientWebService", true, false),
+        ("Content", true, false),
+        ("DssAuthWebService", true, false),
+        ("Inventory", true, false),
+        ("ReportingWebService", true, false),
+        ("SelfUpdate", true, false),
+        ("ServerSyncWebService", true, false),
+        ("SimpleAuthWebService", true, false),
+    ]
+}
+
+/// The ClientWebService web.config with its tuning keys (formats.md §8.3).
+pub fn client_web_config(max_prereq: u32) -> Vec<u8> {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<configuration>\r\n  <appSettings>\r\n    <add key=\"maxCachedUpdates\" value=\"88000\" />\r\n    <add key=\"maxInstalledPrerequisites\" value=\"{max_prereq}\" />\r\n  </appSettings>\r\n  <system.web>\r\n    <httpRuntime maxRequestLength=\"4096\" executionTimeout=\"3600\" />\r\n    <compilation debug=\"false\" targetFramework=\"4.0\" />\r\n    <identity impersonate=\"false\" />\r\n  </system.web>\r\n</configuration>\r\n"
+    )
+    .into_bytes()
+}

@@ -1,0 +1,574 @@
+//! `wsus20-2003-content-anonymous-off`: WSUS 2.0 SP1 on Windows Server 2003 SP1, in the Default
+//! Web Site on port 80, June 2007. On 2007-06-12 at 20:40 UTC an administrator unticked anonymous
+//! access on the Content virtual directory (MetaBase: `AuthFlags="AuthNTLM"`), readme known issue 5.
+//! From then on the clients' BITS downloads of Patch Tuesday's updates get 401; scans and reports
+//! keep working.
+
+use super::Rng;
+use super::kit::*;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+
+const HOST: &str = "WSUS02";
+const IP: &str = "10.5.1.12";
+const ZONE: Tz = chrono_tz::America::New_York;
+const URL: &str = "http://wsus02";
+const ROOT: &str = "SR-0706-1344/WSUS02";
+const WUA: &str = "Windows-Update-Agent";
+const BITS: &str = "Microsoft+BITS/6.7";
+
+fn metabase() -> Vec<u8> {
+    let mut m = String::from(
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
+    );
+    metabase_element(
+        &mut m,
+        "IIS_Global",
+        ".",
+        &[
+            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+            ("ChangeNumber", "4410"),
+            ("HistoryMajorVersionNumber", "212"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsComputer",
+        "/LM",
+        &[
+            ("EnableEditWhileRunning", "1"),
+            ("EnableHistory", "1"),
+            ("MaxHistoryFiles", "10"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/DefaultAppPool",
+        &[("AppPoolCommand", "1")],
+    );
+    metabase_element(
+        &mut m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/WsusPool",
+        &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebService",
+        "/LM/W3SVC",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AppPoolId", "DefaultAppPool"),
+            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebServer",
+        "/LM/W3SVC/1",
+        &[
+            ("AuthFlags", "0"),
+            ("ServerAutoStart", "TRUE"),
+            ("ServerBindings", ":80:"),
+            ("ServerComment", "Default Web Site"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        "/LM/W3SVC/1/root",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AppFriendlyName", "Default Application"),
+            ("AppIsolated", "2"),
+            ("AppRoot", "/LM/W3SVC/1/ROOT"),
+            ("AuthFlags", "AuthAnonymous"),
+            ("Path", "c:\\inetpub\\wwwroot"),
+        ],
+    );
+    let maps = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
+    for (vdir, auth, path) in [
+        (
+            "ClientWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
+        ),
+        (
+            "DssAuthWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
+        ),
+        (
+            "ReportingWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
+        ),
+        (
+            "ServerSyncWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
+        ),
+        (
+            "SimpleAuthWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
+        ),
+        (
+            "WSUSAdmin",
+            "AuthNTLM",
+            "C:\\Program Files\\Update Services\\Administration",
+        ),
+    ] {
+        metabase_element(
+            &mut m,
+            "IIsWebVirtualDir",
+            &format!("/LM/W3SVC/1/root/{vdir}"),
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "WsusPool"),
+                ("AuthFlags", auth),
+                ("Path", path),
+                ("ScriptMaps", maps),
+            ],
+        );
+    }
+    // The change of 2007-06-12: anonymous access unticked on Content, Integrated Windows left.
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        "/LM/W3SVC/1/root/Content",
+        &[
+            ("AccessFlags", "AccessRead"),
+            ("AuthFlags", "AuthNTLM"),
+            ("Path", "E:\\WSUS\\WsusContent"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        "/LM/W3SVC/1/root/Selfupdate",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
+        ],
+    );
+    m.push_str("</MBProperty>\r\n</configuration>\r\n");
+    m.into_bytes()
+}
+
+fn content(rng: &mut Rng) -> Vec<String> {
+    (0..14)
+        .map(|i| {
+            let sha = rng.hex(40);
+            format!("/Content/{}/{sha}.{}", &sha[38..], ["exe", "cab", "exe", "psf"][i % 4])
+        })
+        .collect()
+}
+
+/// IIS 6 traffic, 2007-06-11 and 12 (UTC): scans and reports always work; downloads after the
+/// 17:00 UTC approval work until 20:40, then every BITS job gets 401 and gives up.
+fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, String)>) {
+    let clients: Vec<String> = (0..30)
+        .map(|i| format!("10.5.{}.{}", 20 + i / 15, 30 + (i % 15) * 5))
+        .collect();
+    let approved = at("2007-06-12 17:05:00");
+    let fault = at("2007-06-12 20:40:00");
+    let mut failures = Vec::new();
+    let mut hits = Vec::new();
+    for (ci, c) in clients.iter().enumerate() {
+        let mut t = at("2007-06-11 00:00:00") + secs(((ci * 1877) % 20_000) as i64);
+        while t < at("2007-06-13 00:00:00") {
+            let ok = (200, 0, 0);
+            hits.push(Hit::new(t, "GET", "/iuident.cab", 80, c, WUA, ok, 0).query(&t.format("%y%m%d%H%M").to_string()));
+            hits.push(
+                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, c, WUA, ok, 0)
+                    .query(&t.format("%y%m%d%H%M").to_string()),
+            );
+            hits.push(Hit::new(
+                t + secs(1),
+                "POST",
+                "/ClientWebService/client.asmx",
+                80,
+                c,
+                WUA,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(1),
+                "POST",
+                "/SimpleAuthWebService/SimpleAuth.asmx",
+                80,
+                c,
+                WUA,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(3),
+                "POST",
+                "/ClientWebService/client.asmx",
+                80,
+                c,
+                WUA,
+                ok,
+                0,
+            ));
+            if t > approved {
+                for k in 0..2 {
+                    let f = &files[(ci + k * 5) % files.len()];
+                    let d = t + secs(40 + k as i64 * 30);
+                    if d >= fault {
+                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 2, 2_148_074_254), 0));
+                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
+                        failures.push((c.clone(), d, f.clone()));
+                    } else {
+                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0));
+                        for j in 0..(1 + rng.below(4) as i64) {
+                            hits.push(Hit::new(d + secs(1 + j * 2), "GET", f, 80, c, BITS, (206, 0, 0), 0));
+                        }
+                    }
+                }
+            }
+            hits.push(Hit::new(
+                t + secs(100),
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx",
+                80,
+                c,
+                WUA,
+                ok,
+                0,
+            ));
+            t += step(rng, 5 * 3600, 3600);
+        }
+    }
+    // The administrator's web console (WSUS 2.0: /WSUSAdmin, Windows authentication).
+    for t in ["2007-06-12 17:02:10", "2007-06-12 20:38:41"] {
+        let t = at(t);
+        let ie = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+SV1;+.NET+CLR+1.1.4322)";
+        hits.push(Hit::new(
+            t,
+            "GET",
+            "/WSUSAdmin/Default.aspx",
+            80,
+            "10.5.1.40",
+            ie,
+            (401, 2, 2_148_074_254),
+            0,
+        ));
+        hits.push(Hit::new(
+            t,
+            "GET",
+            "/WSUSAdmin/Default.aspx",
+            80,
+            "10.5.1.40",
+            ie,
+            (401, 1, 0),
+            0,
+        ));
+        hits.push(
+            Hit::new(
+                t + secs(1),
+                "GET",
+                "/WSUSAdmin/Default.aspx",
+                80,
+                "10.5.1.40",
+                ie,
+                (200, 0, 0),
+                0,
+            )
+            .user("LITWARE\\itadmin"),
+        );
+        hits.push(
+            Hit::new(
+                t + secs(9),
+                "POST",
+                "/WSUSAdmin/Updates/Default.aspx",
+                80,
+                "10.5.1.40",
+                ie,
+                (200, 0, 0),
+                0,
+            )
+            .user("LITWARE\\itadmin"),
+        );
+    }
+    let logs = w3c_files("LogFiles/W3SVC1", IisLayout::Iis6, "W3SVC1", IP, &mut hits, &[]);
+    (logs, failures)
+}
+
+fn software_distribution(rng: &mut Rng) -> Vec<u8> {
+    let mut s = Sdl::default();
+    for day in ["2007-06-11", "2007-06-12"] {
+        let t = at(&format!("{day} 07:00:0{}.{:03}", rng.below(10), rng.below(1000)));
+        s.line(
+            t,
+            "Info",
+            "WsusService.14",
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            "Sync started",
+        );
+        s.line(
+            t + secs(301),
+            "Info",
+            "WsusService.14",
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            "Sync done, 0 updates imported",
+        );
+    }
+    let t = at("2007-06-12 17:00:02.412");
+    s.line(
+        t,
+        "Info",
+        "WsusService.14",
+        "CatalogSyncAgentCore.ExecuteSyncProtocol",
+        "Sync started",
+    );
+    s.line(
+        t + secs(188),
+        "Info",
+        "WsusService.14",
+        "CatalogSyncAgentCore.ExecuteSyncProtocol",
+        "Sync done, 23 updates imported",
+    );
+    s.line(
+        at("2007-06-12 17:04:55.021"),
+        "Change",
+        "w3wp.9",
+        "UpdateApproval.Approve",
+        "Approved 9 update(s) for install on All Computers by LITWARE\\itadmin",
+    );
+    let mut c = at("2007-06-12 17:06:30.000");
+    for _ in 0..9 {
+        s.line(
+            c,
+            "Info",
+            "WsusService.20",
+            "ContentSyncAgent.ProcessBITSNotificationQueue",
+            &format!("Content file downloaded for update {}", rng.guid().to_lowercase()),
+        );
+        c += secs(20 + rng.below(50) as i64);
+    }
+    s.render().into_bytes()
+}
+
+fn registry() -> Vec<u8> {
+    reg_export(&[key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+        vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+            ("SqlServerName", sz(r"WSUS02\WSUS")),
+            ("SqlDatabaseName", sz("SUSDB")),
+            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+            ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+            ("PortNumber", RegValue::Dword(80)),
+            ("VersionString", sz("2.0.0.2620")),
+            ("WmsdeInstalled", RegValue::Dword(1)),
+            ("InstallType", RegValue::Dword(0x80)),
+        ],
+    )])
+}
+
+fn application_text() -> Vec<u8> {
+    let events = vec![
+        TextEvent {
+            utc: at("2007-06-12 08:02:11"),
+            log: "Application",
+            source: "MSSQL$WSUS",
+            id: 17055,
+            level: "Information",
+            category: "(2)",
+            computer: HOST,
+            user: "N/A",
+            message: "17177 :\nThis instance of SQL Server has been using a process ID of 1784 since 6/11/2007 4:02:11 AM (local) 6/11/2007 8:02:11 AM (UTC).".into(),
+        },
+        TextEvent {
+            utc: at("2007-06-12 20:40:17"),
+            log: "Application",
+            source: "Userenv",
+            id: 1517,
+            level: "Warning",
+            category: "None",
+            computer: HOST,
+            user: "NT AUTHORITY\\SYSTEM",
+            message: "Windows saved user LITWARE\\itadmin registry while an application or service was still using the registry during log off. The memory used by the user's registry has not been freed. The registry will be unloaded when it is no longer in use.".into(),
+        },
+    ];
+    legacy_2003_text(ZONE, &events)
+}
+
+/// An XP SP2 client (WUA 3.0, build 7.0.6000.374) whose downloads fail with BITS 401.
+fn client(rng: &mut Rng, name: &str, failures: &[(String, NaiveDateTime, String)], ip: &str) -> Vec<u8> {
+    let mut log = WuClassic::new(ZONE);
+    let pid = 1000 + rng.below(800) as u32;
+    let tid = 0x500 + rng.below(0x700) as u32;
+    let first = at("2007-06-12 12:31:07.514");
+    log.banner(first, pid, tid, "7.0.6000.374");
+    log.line(
+        first,
+        pid,
+        tid,
+        "Misc",
+        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+    );
+    log.line(
+        first + millis(31),
+        pid,
+        tid,
+        "Service",
+        "** START **  Service: Service startup",
+    );
+    log.line(
+        first + millis(62),
+        pid,
+        tid,
+        "Agent",
+        "  * WU client version 7.0.6000.374",
+    );
+    log.line(first + millis(62), pid, tid, "Agent", "  * Access type: No proxy");
+    log.line(
+        first + millis(812),
+        pid,
+        tid,
+        "Agent",
+        "***********  Agent: Initializing global settings cache  ***********",
+    );
+    log.line(
+        first + millis(812),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS server: {URL}"),
+    );
+    log.line(
+        first + millis(812),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS status server: {URL}"),
+    );
+    log.line(
+        first + millis(812),
+        pid,
+        tid,
+        "Agent",
+        "  * Target group: (Unassigned Computers)",
+    );
+    log.line(
+        first + millis(812),
+        pid,
+        tid,
+        "Agent",
+        "  * Windows Update access disabled: No",
+    );
+    log.line(
+        first + millis(828),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
+    );
+    let mine: Vec<_> = failures.iter().filter(|f| f.0 == ip).collect();
+    for (_, t, file) in mine.iter().take(2) {
+        let t = *t;
+        let job = rng.guid();
+        let upd = rng.guid();
+        let dtid = 0x200 + rng.below(0x500) as u32;
+        log.line(t - secs(40), pid, dtid, "Agent", "*********");
+        log.line(
+            t - secs(40),
+            pid,
+            dtid,
+            "Agent",
+            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        );
+        log.line(t - secs(39), pid, dtid, "AU", "  # 2 updates detected");
+        log.line(
+            t - secs(38),
+            pid,
+            dtid,
+            "DnldMgr",
+            &format!("  * BITS job initialized, JobId = {{{job}}}"),
+        );
+        log.line(
+            t - secs(38),
+            pid,
+            dtid,
+            "DnldMgr",
+            &format!(
+                "  * Downloading from {URL}{file} to C:\\WINDOWS\\SoftwareDistribution\\Download\\{}.",
+                rng.hex(32).to_lowercase()
+            ),
+        );
+        log.line(
+            t + secs(2),
+            pid,
+            dtid,
+            "DnldMgr",
+            &format!(
+                "WARNING: BITS job {{{job}}} failed, updateId = {{{upd}}}.102, hr = 0x80190191, BG_ERROR_CONTEXT = 5"
+            ),
+        );
+        log.line(
+            t + secs(2),
+            pid,
+            dtid,
+            "DnldMgr",
+            &format!(
+                "  Failed job file: URL = {URL}{file}, local path = C:\\WINDOWS\\SoftwareDistribution\\Download\\{}",
+                rng.hex(32).to_lowercase()
+            ),
+        );
+        log.line(
+            t + secs(2),
+            pid,
+            dtid,
+            "DnldMgr",
+            "Error 0x80244017 occurred while downloading update; notifying dependent calls.",
+        );
+        log.line(
+            t + secs(3),
+            pid,
+            dtid,
+            "AU",
+            "AU checked download status and it changed: Downloading is paused",
+        );
+    }
+    log.line(at("2007-06-13 01:10:12.001"), pid, tid, "Report", "Uploading 2 events using cached cookie, reporting URL = http://wsus02/ReportingWebService/ReportingWebService.asmx");
+    log.line(
+        at("2007-06-13 01:10:12.213"),
+        pid,
+        tid,
+        "Report",
+        "Reporter successfully uploaded 2 events.",
+    );
+    let _ = name;
+    log.out.into_bytes()
+}
+
+pub fn bundle() -> Files {
+    let mut rng = Rng(0x2007_0612_2000_0005);
+    let files = content(&mut rng);
+    let (mut out, failures) = iis(&mut rng, &files);
+    out.push(("MetaBase.xml".into(), metabase()));
+    out.push((
+        "WSUS LogFiles/SoftwareDistribution.log".into(),
+        software_distribution(&mut rng),
+    ));
+    out.push(("Registry/WSUS-Setup.reg".into(), registry()));
+    out.push(("EventLogs/Application.txt".into(), application_text()));
+    let mut bundle = under(ROOT, out);
+    for (name, ip) in [("LW-XP-0217", "10.5.20.30"), ("LW-XP-0388", "10.5.20.55")] {
+        bundle.push((
+            format!("SR-0706-1344/Clients/{name}_WindowsUpdate.log"),
+            client(&mut rng, name, &failures, ip),
+        ));
+    }
+    bundle.sort_by(|a, b| a.0.cmp(&b.0));
+    bundle
+}

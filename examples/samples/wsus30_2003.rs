@@ -1,0 +1,766 @@
+//! `wsus30-2003-sha2-sync`: WSUS 3.0 SP2 on Windows Server 2003 R2 SP2 / IIS 6 in December 2019,
+//! collected MPSReports-style (also shipped as a .cab). Since Microsoft Update signs with SHA-2
+//! only, the server (which cannot get KB4484071 on 2003) fails every synchronization with
+//! "The given certificate chain has not Microsoft Root CA signed root (800B0109)". Clients keep
+//! scanning happily against the stale catalog.
+
+use super::Rng;
+use super::kit::*;
+use chrono_tz::Tz;
+
+const HOST: &str = "WSUS03";
+const IP: &str = "192.168.10.30";
+const SITE: u32 = 1_915_367_382;
+const ZONE: Tz = chrono_tz::America::Chicago;
+const URL: &str = "http://wsus03.northwind.local:8530";
+const ROOT: &str = "WSUS03_MPSReports_2019-12-04";
+
+fn metabase() -> Vec<u8> {
+    let mut m = String::from(
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
+    );
+    metabase_element(
+        &mut m,
+        "IIS_Global",
+        ".",
+        &[
+            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+            ("ChangeNumber", "8217"),
+            ("HistoryMajorVersionNumber", "314"),
+            ("SessionKey", "496344627000000022000000400000001a6c3e6e"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsComputer",
+        "/LM",
+        &[
+            ("EnableEditWhileRunning", "1"),
+            ("EnableHistory", "1"),
+            ("MaxBatchedWriteSize", "0"),
+            ("MaxHistoryFiles", "10"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsApplicationPools",
+        "/LM/W3SVC/AppPools",
+        &[("AppPoolIdentityType", "2"), ("PeriodicRestartTime", "1740")],
+    );
+    metabase_element(
+        &mut m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/DefaultAppPool",
+        &[("AppPoolCommand", "1")],
+    );
+    metabase_element(
+        &mut m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/WsusPool",
+        &[
+            ("AppPoolCommand", "1"),
+            ("PeriodicRestartPrivateMemory", "0"),
+            ("PeriodicRestartTime", "1740"),
+            ("RapidFailProtection", "TRUE"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebService",
+        "/LM/W3SVC",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AppPoolId", "DefaultAppPool"),
+            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+            (
+                "DefaultDoc",
+                "Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx",
+            ),
+            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebServer",
+        "/LM/W3SVC/1",
+        &[
+            ("AuthFlags", "0"),
+            ("ServerAutoStart", "TRUE"),
+            ("ServerBindings", ":80:"),
+            ("ServerComment", "Default Web Site"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        "/LM/W3SVC/1/root",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AppFriendlyName", "Default Application"),
+            ("AppIsolated", "2"),
+            ("AppRoot", "/LM/W3SVC/1/ROOT"),
+            ("Path", "c:\\inetpub\\wwwroot"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        "/LM/W3SVC/1/root/Selfupdate",
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebServer",
+        &format!("/LM/W3SVC/{SITE}"),
+        &[
+            ("AuthFlags", "0"),
+            ("SecureBindings", ":8531:"),
+            ("ServerAutoStart", "TRUE"),
+            ("ServerBindings", ":8530:"),
+            ("ServerComment", "WSUS Administration"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        &format!("/LM/W3SVC/{SITE}/root"),
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AppIsolated", "2"),
+            ("AppPoolId", "WsusPool"),
+            ("AppRoot", &format!("/LM/W3SVC/{SITE}/ROOT")),
+            ("AuthFlags", "AuthAnonymous"),
+            ("Path", "C:\\Program Files\\Update Services\\WebServices\\Root"),
+        ],
+    );
+    let asmx = "ScriptMaps";
+    let map = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
+    for (vdir, auth, path) in [
+        (
+            "ApiRemoting30",
+            "AuthNTLM",
+            "C:\\Program Files\\Update Services\\Administration",
+        ),
+        (
+            "ClientWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
+        ),
+        (
+            "DssAuthWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
+        ),
+        (
+            "Inventory",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\Inventory",
+        ),
+        (
+            "ReportingWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
+        ),
+        (
+            "ServerSyncWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
+        ),
+        (
+            "SimpleAuthWebService",
+            "AuthAnonymous",
+            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
+        ),
+    ] {
+        metabase_element(
+            &mut m,
+            "IIsWebVirtualDir",
+            &format!("/LM/W3SVC/{SITE}/root/{vdir}"),
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "WsusPool"),
+                ("AuthFlags", auth),
+                ("Path", path),
+                (asmx, map),
+            ],
+        );
+    }
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        &format!("/LM/W3SVC/{SITE}/root/Content"),
+        &[
+            ("AccessFlags", "AccessRead"),
+            ("AuthFlags", "AuthAnonymous"),
+            ("Path", "E:\\WSUS\\WsusContent"),
+        ],
+    );
+    metabase_element(
+        &mut m,
+        "IIsWebVirtualDir",
+        &format!("/LM/W3SVC/{SITE}/root/Selfupdate"),
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AuthFlags", "AuthAnonymous"),
+            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
+        ],
+    );
+    m.push_str("</MBProperty>\r\n</configuration>\r\n");
+    m.into_bytes()
+}
+
+fn software_distribution(rng: &mut Rng) -> Vec<u8> {
+    let mut s = Sdl::default();
+    let svc = "WsusService.21";
+    for day in 1..=3 {
+        let start = at(&format!("2019-12-0{day} 09:00:00.{:03}", rng.below(1000)));
+        s.event(
+            start,
+            svc,
+            381,
+            "Information",
+            "Synchronization",
+            "A scheduled synchronization was started.",
+        );
+        s.line(
+            start + millis(1640),
+            "Info",
+            svc,
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            "Server ID is 4a7c90e3-12b5-4f2e-8d61-0c9b3e5a7f22",
+        );
+        let fail = start + millis(4312 + rng.below(900) as i64);
+        s.line(
+            fail,
+            "Error",
+            svc,
+            "CabUtilities.CheckCertificateSignature",
+            "The given certificate chain has not Microsoft Root CA signed root (800B0109)",
+        );
+        s.line(fail + millis(3), "Error", svc, "CatalogSyncAgentCore.CatalogSyncThreadProcess", "System.Security.Cryptography.CryptographicException: The given certificate chain has not Microsoft Root CA signed root (800B0109)");
+        s.cont("   at Microsoft.UpdateServices.Internal.CabUtilities.CheckCertificateSignature(String filePath, Boolean allowTestRoot)");
+        s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncLib.DownloadAndVerifyAuthorizationCab(String url, String localPath)");
+        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.GetAuthorizationCookie()");
+        s.cont(
+            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
+        );
+        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
+        s.line(
+            fail + millis(220),
+            "Info",
+            svc,
+            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
+            "Firing event SyncFinish...",
+        );
+        s.event(fail + millis(240), svc, 386, "Error", "Synchronization", "Synchronization failed. Reason: The given certificate chain has not Microsoft Root CA signed root (800B0109).");
+    }
+    // The console, opened every morning, and the daily clean-up of the event table.
+    for day in 2..=4 {
+        let t = at(&format!(
+            "2019-12-0{day} 14:1{}:0{}.{:03}",
+            rng.below(10),
+            rng.below(10),
+            rng.below(1000)
+        ));
+        s.line(
+            t,
+            "Info",
+            "w3wp.9",
+            "AdminDataAccess.ExecuteSPGetUpdateServerStatus",
+            "GetUpdateServerStatus was called",
+        );
+    }
+    s.render().into_bytes()
+}
+
+fn iis(rng: &mut Rng) -> Files {
+    let clients: Vec<(String, &str)> = (0..22)
+        .map(|i| {
+            (
+                format!("192.168.{}.{}", 20 + i / 11, 40 + (i % 11) * 4),
+                if i % 4 == 0 {
+                    "Microsoft+BITS/6.7"
+                } else {
+                    "Microsoft+BITS/7.5"
+                },
+            )
+        })
+        .collect();
+    let wua = "Windows-Update-Agent";
+    let mut hits = Vec::new();
+    let start = at("2019-12-02 00:00:00");
+    let end = at("2019-12-04 16:00:00");
+    for (ci, (c, _bits)) in clients.iter().enumerate() {
+        let mut t = start + secs(((ci * 2711) % 79_200) as i64);
+        while t < end {
+            let ok = (200, 0, 0);
+            hits.push(
+                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, wua, ok, 0)
+                    .query(&t.format("%y%m%d%H%M").to_string()),
+            );
+            hits.push(Hit::new(
+                t + secs(1),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                wua,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(2),
+                "POST",
+                "/SimpleAuthWebService/SimpleAuth.asmx",
+                8530,
+                c,
+                wua,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(2),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                wua,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(6),
+                "POST",
+                "/ClientWebService/client.asmx",
+                8530,
+                c,
+                wua,
+                ok,
+                0,
+            ));
+            hits.push(Hit::new(
+                t + secs(70),
+                "POST",
+                "/ReportingWebService/ReportingWebService.asmx",
+                8530,
+                c,
+                wua,
+                ok,
+                0,
+            ));
+            t += step(rng, 22 * 3600 - 3600, 7200);
+        }
+    }
+    for day in ["2019-12-02", "2019-12-03", "2019-12-04"] {
+        let t = at(&format!("{day} 14:1{}:00", rng.below(10)));
+        for st in [(401, 2, 2_148_074_254), (401, 1, 0)] {
+            hits.push(Hit::new(
+                t,
+                "POST",
+                "/ApiRemoting30/WebService.asmx",
+                8530,
+                "192.168.10.12",
+                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
+                st,
+                0,
+            ));
+        }
+        hits.push(
+            Hit::new(
+                t + secs(1),
+                "POST",
+                "/ApiRemoting30/WebService.asmx",
+                8530,
+                "192.168.10.12",
+                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
+                (200, 0, 0),
+                0,
+            )
+            .user("NORTHWIND\\jsmith"),
+        );
+    }
+    w3c_files(
+        &format!("WINDOWS/system32/LogFiles/W3SVC{SITE}"),
+        IisLayout::Iis6,
+        &format!("W3SVC{SITE}"),
+        IP,
+        &mut hits,
+        &[],
+    )
+}
+
+fn application_text(rng: &mut Rng) -> Vec<u8> {
+    let mut events = Vec::new();
+    for day in 1..=3 {
+        let start = at(&format!("2019-12-0{day} 09:00:00"));
+        events.push(TextEvent {
+            utc: start,
+            log: "Application",
+            source: "Windows Server Update Services",
+            id: 381,
+            level: "Information",
+            category: "Synchronization ",
+            computer: HOST,
+            user: "N/A",
+            message: "A scheduled synchronization was started.".into(),
+        });
+        events.push(TextEvent {
+            utc: start + secs(5),
+            log: "Application",
+            source: "Windows Server Update Services",
+            id: 386,
+            level: "Error",
+            category: "Synchronization ",
+            computer: HOST,
+            user: "N/A",
+            message: "Synchronization failed. Reason: The given certificate chain has not Microsoft Root CA signed root (800B0109).".into(),
+        });
+        events.push(TextEvent {
+            utc: start + secs(3 * 3600 + rng.below(600) as i64),
+            log: "Application",
+            source: "Userenv",
+            id: 1517,
+            level: "Warning",
+            category: "None",
+            computer: HOST,
+            user: "NT AUTHORITY\\SYSTEM",
+            message: "Windows saved user NORTHWIND\\svc-backup registry while an application or service was still using the registry during log off. The memory used by the user's registry has not been freed. The registry will be unloaded when it is no longer in use.".into(),
+        });
+    }
+    events.sort_by_key(|e| std::cmp::Reverse(e.utc)); // Event Viewer lists the newest first.
+    legacy_2003_text(ZONE, &events)
+}
+
+fn system_text(rng: &mut Rng) -> Vec<u8> {
+    let mut events = Vec::new();
+    for day in 1..=3 {
+        events.push(TextEvent {
+            utc: at(&format!("2019-12-0{day} 18:00:00")),
+            log: "System",
+            source: "EventLog",
+            id: 6013,
+            level: "Information",
+            category: "None",
+            computer: HOST,
+            user: "N/A",
+            message: format!("The system uptime is {} seconds.", 4_233_600 + day * 86_400),
+        });
+        events.push(TextEvent {
+            utc: at(&format!("2019-12-0{day} 09:{:02}:10", 5 + rng.below(40))),
+            log: "System",
+            source: "W32Time",
+            id: 35,
+            level: "Information",
+            category: "None",
+            computer: HOST,
+            user: "N/A",
+            message: "The time service is now synchronizing the system time with the time source DC01.northwind.local (ntp.d|192.168.10.30:123->192.168.10.2:123).".into(),
+        });
+    }
+    events.sort_by_key(|e| std::cmp::Reverse(e.utc));
+    legacy_2003_text(ZONE, &events)
+}
+
+fn registry() -> Vec<u8> {
+    reg_export(&[key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+        vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+            ("SqlServerName", sz(r"WSUS03\MICROSOFT##SSEE")),
+            ("SqlDatabaseName", sz("SUSDB")),
+            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+            ("PortNumber", RegValue::Dword(8530)),
+            ("UsingSSL", RegValue::Dword(0)),
+            ("VersionString", sz("3.2.7600.274")),
+            ("WmsdeInstalled", RegValue::Dword(0)),
+            ("wYukonInstalled", RegValue::Dword(1)),
+            ("InstallType", RegValue::Dword(1)),
+        ],
+    )])
+}
+
+/// A classic client log: an agent start, then one scan a day that finds nothing new (the catalog
+/// is stale), with the usual harmless warnings.
+fn client_log(rng: &mut Rng, build: &str, pid: u32, susid: &str, dns: &str, first: chrono::NaiveDateTime) -> Vec<u8> {
+    let mut log = WuClassic::new(ZONE);
+    let tid = 0x300 + rng.below(0xc00) as u32;
+    log.banner(first, pid, tid, build);
+    log.line(
+        first,
+        pid,
+        tid,
+        "Misc",
+        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+    );
+    log.line(
+        first,
+        pid,
+        tid,
+        "Misc",
+        "  = Module: c:\\windows\\system32\\wuaueng.dll",
+    );
+    log.line(first + millis(15), pid, tid, "Service", "*************");
+    log.line(
+        first + millis(15),
+        pid,
+        tid,
+        "Service",
+        "** START **  Service: Service startup",
+    );
+    log.line(first + millis(15), pid, tid, "Service", "*********");
+    log.line(
+        first + millis(47),
+        pid,
+        tid,
+        "Agent",
+        "  * WU client version 7.6.7600.256",
+    );
+    log.line(
+        first + millis(47),
+        pid,
+        tid,
+        "Agent",
+        "  * Base directory: C:\\WINDOWS\\SoftwareDistribution",
+    );
+    log.line(first + millis(47), pid, tid, "Agent", "  * Access type: No proxy");
+    log.line(first + millis(63), pid, tid, "Agent", "  * Network state: Connected");
+    log.line(
+        first + millis(910),
+        pid,
+        tid,
+        "Agent",
+        "***********  Agent: Initializing global settings cache  ***********",
+    );
+    log.line(
+        first + millis(910),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS server: {URL}"),
+    );
+    log.line(
+        first + millis(910),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * WSUS status server: {URL}"),
+    );
+    log.line(
+        first + millis(910),
+        pid,
+        tid,
+        "Agent",
+        "  * Target group: (Unassigned Computers)",
+    );
+    log.line(
+        first + millis(910),
+        pid,
+        tid,
+        "Agent",
+        "  * Windows Update access disabled: No",
+    );
+    log.line(first + millis(926), pid, tid, "Report", "CWERReporter::Init succeeded");
+    log.line(
+        first + millis(926),
+        pid,
+        tid,
+        "Agent",
+        "***********  Agent: Initializing Windows Update Agent  ***********",
+    );
+    log.line(
+        first + millis(926),
+        pid,
+        tid,
+        "Agent",
+        &format!("  * SusClientId = '{susid}'"),
+    );
+    log.line(
+        first + millis(941),
+        pid,
+        tid,
+        "Report",
+        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+    );
+    let mut t = first + secs(300);
+    while t < at("2019-12-04 15:00:00") {
+        let stid = 0x100 + rng.below(0xf00) as u32;
+        log.line(t, pid, stid, "AU", "#############");
+        log.line(t, pid, stid, "AU", "## START ##  AU: Search for updates");
+        log.line(t, pid, stid, "AU", "#########");
+        log.line(t + millis(16), pid, stid, "Agent", "*************");
+        log.line(
+            t + millis(16),
+            pid,
+            stid,
+            "Agent",
+            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        );
+        log.line(t + millis(16), pid, stid, "Agent", "*********");
+        log.line(
+            t + millis(16),
+            pid,
+            stid,
+            "Agent",
+            "  * Online = Yes; Ignore download priority = No",
+        );
+        log.line(t + millis(16), pid, stid, "Agent", "  * Criteria = \"IsHidden=0 and IsInstalled=0 and DeploymentAction='Installation' and IsAssigned=1 or IsHidden=0 and IsPresent=1 and DeploymentAction='Uninstallation' and IsAssigned=1\"");
+        log.line(
+            t + millis(16),
+            pid,
+            stid,
+            "Agent",
+            "  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed",
+        );
+        log.line(t + millis(16), pid, stid, "Agent", "  * Search Scope = {Machine}");
+        log.line(t + millis(31), pid, stid, "Setup", "Checking for agent SelfUpdate");
+        log.line(
+            t + millis(31),
+            pid,
+            stid,
+            "Setup",
+            "Client version: Core: 7.6.7600.256  Aux: 7.6.7600.256",
+        );
+        log.line(
+            t + millis(812),
+            pid,
+            stid,
+            "Misc",
+            "Validating signature for C:\\WINDOWS\\SoftwareDistribution\\SelfUpdate\\wuident.cab:",
+        );
+        log.line(t + millis(828), pid, stid, "Misc", " Microsoft signed: Yes");
+        log.line(
+            t + millis(1203),
+            pid,
+            stid,
+            "Setup",
+            "Wuident for the server is up to date",
+        );
+        log.line(
+            t + millis(1203),
+            pid,
+            stid,
+            "PT",
+            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
+        );
+        log.line(t + millis(1203), pid, stid, "PT", &format!("  + ServiceId = {{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}}, Server URL = {URL}/ClientWebService/client.asmx"));
+        log.line(
+            t + millis(1250),
+            pid,
+            stid,
+            "PT",
+            "WARNING: Cached cookie has expired or new PID is available",
+        );
+        log.line(
+            t + millis(1250),
+            pid,
+            stid,
+            "PT",
+            &format!(
+                "Initializing simple targeting cookie, clientId = {susid}, target group = , DNS name = {}",
+                dns
+            ),
+        );
+        log.line(
+            t + millis(1250),
+            pid,
+            stid,
+            "PT",
+            "PT: Calling GetCookie with auth plugins",
+        );
+        log.line(t + millis(5406), pid, stid, "Agent", "  * Found 0 updates and 71 categories in search; evaluated appl. rules of 1120 out of 1906 deployed entities");
+        log.line(t + millis(5421), pid, stid, "Agent", "*********");
+        log.line(
+            t + millis(5421),
+            pid,
+            stid,
+            "Agent",
+            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        );
+        log.line(t + millis(5421), pid, stid, "Agent", "*************");
+        log.line(
+            t + millis(5437),
+            pid,
+            stid,
+            "AU",
+            ">>##  RESUMED  ## AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
+        );
+        log.line(t + millis(5437), pid, stid, "AU", "  # 0 updates detected");
+        log.line(t + millis(5437), pid, stid, "AU", "#########");
+        log.line(
+            t + millis(5437),
+            pid,
+            stid,
+            "AU",
+            "##  END  ##  AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
+        );
+        log.line(t + millis(5437), pid, stid, "AU", "#############");
+        log.line(t + millis(5453), pid, stid, "AU", "Featured notifications is disabled.");
+        let r = local(ZONE, t + millis(5440));
+        log.line(
+            t + secs(600),
+            pid,
+            stid,
+            "Report",
+            &format!(
+                "REPORT EVENT: {{{}}}\t{} {}:{:03}{}\t1\t147\t101\t{{00000000-0000-0000-0000-000000000000}}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected 0 updates.",
+                rng.guid(),
+                ymd(r),
+                hms(r),
+                ms(r),
+                offset_hhmm(offset_minutes(ZONE, t))
+            ),
+        );
+        log.line(
+            t + secs(601),
+            pid,
+            stid,
+            "Report",
+            "CWERReporter finishing event handling. (00000000)",
+        );
+        t += step(rng, 22 * 3600 - 3600, 7200);
+    }
+    log.out.into_bytes()
+}
+
+pub fn bundle() -> Files {
+    let mut rng = Rng(0x2003_3050_1912_0300);
+    let mut files = iis(&mut rng);
+    files.push(("WINDOWS/system32/inetsrv/MetaBase.xml".into(), metabase()));
+    files.push((
+        "Program Files/Update Services/LogFiles/SoftwareDistribution.log".into(),
+        software_distribution(&mut rng),
+    ));
+    files.push(("EventLogs/WSUS03_Application.txt".into(), application_text(&mut rng)));
+    files.push(("EventLogs/WSUS03_System.txt".into(), system_text(&mut rng)));
+    files.push(("Registry/UpdateServices-Server-Setup.reg".into(), registry()));
+    files.push((
+        "Clients/NW-ACCT-01_WindowsUpdate.log".into(),
+        client_log(
+            &mut rng,
+            "7.6.7600.256",
+            1016,
+            "a8f0c3d2-4b6e-4d19-9e27-5c1b0a3f6d84",
+            "nw-acct-01.northwind.local",
+            at("2019-12-02 13:02:11.406"),
+        ),
+    ));
+    files.push((
+        "Clients/NW-ENG-07_WindowsUpdate.log".into(),
+        client_log(
+            &mut rng,
+            "7.6.7600.320",
+            908,
+            "0e93b7a5-2c41-4f6d-b8e0-7a5d1c3e9f26",
+            "nw-eng-07.northwind.local",
+            at("2019-12-02 14:47:30.125"),
+        ),
+    ));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    under(ROOT, files)
+}
