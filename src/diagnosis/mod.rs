@@ -185,7 +185,28 @@ fn recovery<'a>(
         }
         until = until.max(s.last_time);
     }
-    if judged { until } else { None }
+    if !judged {
+        return None;
+    }
+    // Supporting failures cleared by a marker count too: the outage lasted until the last of them
+    // (a pool disabled at 14:01 whose 503s go on until 15:04 was failing until 15:04), and one that
+    // is not followed by its marker means the condition has not recovered.
+    for def in &sig.evidence {
+        let Some(resolver) = def.resolved_by.as_deref() else {
+            continue;
+        };
+        if tier.require.iter().any(|r| r.evidence() == def.id) {
+            continue;
+        }
+        let Some(s) = stats_of(&def.id) else { continue };
+        let Some(bad) = s.last_time else { continue };
+        let later = stats_of(resolver).and_then(|r| r.last_time).is_some_and(|ok| ok > bad);
+        if !later {
+            return None;
+        }
+        until = until.max(Some(bad));
+    }
+    until
 }
 
 fn satisfied<'a>(
