@@ -476,6 +476,7 @@ impl Matcher {
             slots: vec![UNKNOWN; self.names.len()],
             set_matches: vec![None; self.sets.len()],
             live: rustc_hash::FxHashMap::default(),
+            has_live: vec![false; self.rules.len()],
             stats: BTreeMap::new(),
             first_time: None,
         }
@@ -540,32 +541,67 @@ pub struct RuleStats {
 
 impl RuleStats {
     fn add(&mut self, hit: Hit, key: Option<&Key>) {
-        self.count += 1;
-        if let Some(d) = &hit.distinct
-            && self.distinct.len() < MAX_DISTINCT
-        {
-            self.distinct.insert(d.clone());
+        self.tally(hit.time, hit.distinct.as_deref(), hit.captured.as_deref(), key);
+        keep(&mut self.earliest, hit.clone(), false);
+        keep(&mut self.latest, hit, true);
+    }
+
+    /// Counts a hit like [`RuleStats::add`], but builds it (its text and spans) only when one of
+    /// the citation lists would keep it: on a healthy server's log most lines are hits of some
+    /// success marker, and all but a few are only counted.
+    fn add_lazy(&mut self, probe: Probe<'_>, key: Option<&Key>, build: impl FnOnce() -> Hit) {
+        self.tally(probe.time, probe.distinct, probe.captured.as_deref(), key);
+        let order = (probe.time.is_none(), probe.time, probe.file, probe.position);
+        let early = wanted(&self.earliest, order, probe.group, false);
+        let late = wanted(&self.latest, order, probe.group, true);
+        if !early && !late {
+            return;
         }
-        if let Some(v) = &hit.captured
-            && (self.values.len() < MAX_DISTINCT || self.values.contains_key(v))
+        let hit = build();
+        if early {
+            keep(&mut self.earliest, hit.clone(), false);
+        }
+        if late {
+            keep(&mut self.latest, hit, true);
+        }
+    }
+
+    /// The counters of a hit: count, distinct values, captured values, times and keys.
+    fn tally(&mut self, time: Option<Timestamp>, distinct: Option<&str>, captured: Option<&str>, key: Option<&Key>) {
+        self.count += 1;
+        if let Some(d) = distinct
+            && self.distinct.len() < MAX_DISTINCT
+            && !self.distinct.contains(d)
         {
-            let with = self.values.entry(v.clone()).or_default();
-            if let Some(d) = &hit.distinct
+            self.distinct.insert(d.to_string());
+        }
+        if let Some(v) = captured {
+            let with = if self.values.contains_key(v) {
+                self.values.get_mut(v)
+            } else if self.values.len() < MAX_DISTINCT {
+                Some(self.values.entry(v.to_string()).or_default())
+            } else {
+                None
+            };
+            if let (Some(with), Some(d)) = (with, distinct)
                 && with.len() < MAX_DISTINCT
+                && !with.contains(d)
             {
-                with.insert(d.clone());
+                with.insert(d.to_string());
             }
         }
-        if let Some(t) = hit.time {
+        if let Some(t) = time {
             self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
             self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
             if let Some(k) = key {
-                let s = self.keys.entry(k.clone()).or_default();
-                s.last_failure = Some(s.last_failure.map_or(t.epoch_millis(), |l| l.max(t.epoch_millis())));
+                let millis = t.epoch_millis();
+                if !self.keys.contains_key(k) {
+                    self.keys.insert(k.clone(), KeySummary::default());
+                }
+                let Some(s) = self.keys.get_mut(k) else { return };
+                s.last_failure = Some(s.last_failure.map_or(millis, |l| l.max(millis)));
             }
         }
-        keep(&mut self.earliest, hit.clone(), false);
-        keep(&mut self.latest, hit, true);
     }
 
     fn merge(&mut self, other: RuleStats) {
@@ -666,6 +702,39 @@ fn keep(list: &mut Vec<Hit>, hit: Hit, latest: bool) {
     }
 }
 
+/// What [`RuleStats::add_lazy`] knows of a hit before building it.
+struct Probe<'a> {
+    file: u32,
+    position: &'a Position,
+    time: Option<Timestamp>,
+    group: u64,
+    distinct: Option<&'a str>,
+    captured: Option<String>,
+}
+
+/// Whether [`keep`] could change `list` with a hit of this order and group (never false when it
+/// would: a hit equal to a kept one is left to `keep` to recognize).
+fn wanted(list: &[Hit], order: (bool, Option<Timestamp>, u32, &Position), group: u64, latest: bool) -> bool {
+    if group != 0
+        && let Some(same) = list.iter().find(|h| h.group == group)
+    {
+        return if latest {
+            order >= same.order_key()
+        } else {
+            order <= same.order_key()
+        };
+    }
+    if list.len() < KEEP_HITS {
+        return true;
+    }
+    // `keep` sorts the newcomer after equal ones, then drops the first (latest) or last (earliest).
+    if latest {
+        list.iter().any(|h| order >= h.order_key())
+    } else {
+        list.iter().any(|h| order < h.order_key())
+    }
+}
+
 fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -707,6 +776,9 @@ pub struct FileMatchState<'m> {
     /// Per regex set, its matches on the current record.
     set_matches: Vec<Option<regex::SetMatches>>,
     live: rustc_hash::FxHashMap<LiveKey, KeyLive>,
+    /// Per rule, whether it has a live key: a clearing record matters only then, or near the
+    /// start of the file (for hits pending at the end of the previous one).
+    has_live: Vec<bool>,
     stats: BTreeMap<usize, RuleStats>,
     /// Time of the first timestamped record of the file.
     first_time: Option<i64>,
@@ -934,8 +1006,16 @@ impl FileMatchState<'_> {
         let failed = view.holds(&rule.predicates);
         let corr = rule.correlate.as_ref();
         let clears = !failed
-            && corr
-                .is_some_and(|c| !c.cleared_by.is_empty() && view.holds(&c.cleared_by) && view.holds(&rule.key_checks));
+            && corr.is_some_and(|c| {
+                !c.cleared_by.is_empty()
+                    && !c.key.is_empty()
+                    && record.time.is_some_and(|t| {
+                        self.has_live.get(ri).copied().unwrap_or(true)
+                            || t.epoch_millis() - self.first_time.unwrap_or(i64::MIN) <= c.window_ms
+                    })
+                    && view.holds(&c.cleared_by)
+                    && view.holds(&rule.key_checks)
+            });
         if !failed && !clears {
             return;
         }
@@ -945,8 +1025,42 @@ impl FileMatchState<'_> {
 
         if failed {
             let key: Option<Key> = keyed.map(|c| view.key(&c.key_ids));
-            let (position, text, spans) = cited(view, &rule.predicates);
             let hash = keyed.map(|c| view.key_hash(&c.key_ids));
+            let waits = corr.is_some_and(|c| !c.cleared_by.is_empty());
+            if !(waits && key.is_some() && now.is_some()) && record.continuation.is_empty() {
+                // Counted at once; the hit is built only if it is cited.
+                let probe = Probe {
+                    file: self.file,
+                    position: &record.position,
+                    time: record.time,
+                    group: hash.unwrap_or(0),
+                    distinct: corr.and_then(|c| c.distinct.as_deref()).and_then(|d| record.field(d)),
+                    captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
+                };
+                let file = self.file;
+                let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
+                    window_ms: window,
+                    ..RuleStats::default()
+                });
+                stats.add_lazy(probe, key.as_ref(), || {
+                    let (position, text, spans) = cited(view, &rule.predicates);
+                    Hit {
+                        file,
+                        position,
+                        time: record.time,
+                        text,
+                        spans,
+                        group: hash.unwrap_or(0),
+                        distinct: corr
+                            .and_then(|c| c.distinct.as_deref())
+                            .and_then(|d| record.field(d))
+                            .map(str::to_string),
+                        captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
+                    }
+                });
+                return;
+            }
+            let (position, text, spans) = cited(view, &rule.predicates);
             let hit = Hit {
                 file: self.file,
                 position,
@@ -964,9 +1078,11 @@ impl FileMatchState<'_> {
                 window_ms: window,
                 ..RuleStats::default()
             });
-            let waits = corr.is_some_and(|c| !c.cleared_by.is_empty());
             match (key, hash, now) {
                 (Some(key), Some(hash), Some(now)) if waits => {
+                    if let Some(flag) = self.has_live.get_mut(ri) {
+                        *flag = true;
+                    }
                     let live = self.live.entry((ri, hash)).or_insert_with(|| KeyLive {
                         key: key.clone(),
                         ..KeyLive::default()
@@ -996,6 +1112,9 @@ impl FileMatchState<'_> {
                 std::collections::hash_map::Entry::Vacant(e) => {
                     if now - file_start > window {
                         return;
+                    }
+                    if let Some(flag) = self.has_live.get_mut(ri) {
+                        *flag = true;
                     }
                     e.insert(KeyLive {
                         key: view.key(&c.key_ids),
