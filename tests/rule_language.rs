@@ -1,6 +1,7 @@
 //! The signature rule language, feature by feature, on IIS W3C records built in each test:
 //! predicates, noise clearing (also across files), recovery, absent evidence, time windows,
-//! captured values, suppression by a more specific signature, the literal prefilter.
+//! captured values, evidence bound to one file, suppression by a more specific signature, the
+//! literal prefilter.
 
 use wsus_triage::grammars::{GrammarFile, GrammarFiles};
 use wsus_triage::intake::{Bundle, Limits};
@@ -266,6 +267,69 @@ require = [{ evidence = "client", min_distinct_per_value = 2 }]
         "same port, but one value from two clients"
     );
     assert!(run(&e, &[("u.log", format!("{server}{c8530}"))]).findings.is_empty());
+}
+
+#[test]
+fn a_same_file_tier_needs_its_evidence_together_in_one_file() {
+    let body = r#"
+summary = "same file"
+[[evidence]]
+id = "setting"
+kinds = ["iis-w3c-log"]
+where = { cs-uri-stem = "/setting" }
+[[evidence]]
+id = "failure"
+kinds = ["iis-w3c-log"]
+where = { sc-status = "404" }
+[[evidence]]
+id = "unbound"
+kinds = ["iis-w3c-log"]
+where = { cs-uri-stem = "/elsewhere" }
+[[confidence]]
+level = "medium"
+require = ["setting", "failure"]
+same_file = true
+[[confidence]]
+level = "low"
+require = ["setting", "failure"]
+"#;
+    let e = engine(&[("S", &sig("S", body))]);
+    let setting = line("09:00:00", "/setting", 8530, "-", "10.0.0.1", "200 0 0");
+    let failure = line(
+        "09:00:01",
+        "/ClientWebService/client.asmx",
+        80,
+        "-",
+        "10.0.0.1",
+        "404 0 2",
+    );
+    let elsewhere = line("09:00:02", "/elsewhere", 8530, "-", "10.0.0.2", "200 0 0");
+    let together = run(
+        &e,
+        &[("a.log", format!("{setting}{failure}")), ("b.log", elsewhere.clone())],
+    );
+    assert_eq!(together.findings[0].confidence.name(), "medium");
+    let apart = run(
+        &e,
+        &[("a.log", format!("{setting}{elsewhere}")), ("b.log", failure.clone())],
+    );
+    assert_eq!(
+        apart.findings[0].confidence.name(),
+        "low",
+        "the failure is another file's: only the bundle-wide tier holds"
+    );
+    let both_in_b = run(
+        &e,
+        &[
+            ("a.log", setting.clone()),
+            ("b.log", format!("{elsewhere}{setting}{failure}")),
+        ],
+    );
+    assert_eq!(
+        both_in_b.findings[0].confidence.name(),
+        "medium",
+        "any one file will do"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! position. Findings are ordered by severity, then confidence, then signature id.
 
 use crate::records::{Position, Timestamp};
-use crate::signatures::matcher::{BundleMatches, Hit, Matcher, RuleStats};
+use crate::signatures::matcher::{BundleMatches, Hit, Matcher, RuleStats, share_a_file};
 use crate::signatures::{Catalog, Confidence, Requirement, Severity, SignatureDef, TierDef};
 use serde::Serialize;
 
@@ -133,6 +133,12 @@ fn tier_holds<'a>(tier: &TierDef, stats_of: &dyn Fn(&str) -> Option<&'a RuleStat
     }
     if tier.absent.iter().any(|a| stats_of(a).is_some()) {
         return false;
+    }
+    if tier.same_file {
+        let required: Vec<&RuleStats> = tier.require.iter().filter_map(|r| stats_of(r.evidence())).collect();
+        if !share_a_file(&required) {
+            return false;
+        }
     }
     if let Some(window) = tier.within_seconds {
         // The required evidence must come close in time: their [first, last] spans, widened by the

@@ -532,6 +532,8 @@ pub struct RuleStats {
     pub keys: HashMap<Key, KeySummary>,
     /// Captured values, each with the distinct-field values seen with it.
     pub values: BTreeMap<String, BTreeSet<String>>,
+    /// The files (bundle indexes) with at least one genuine hit: bounded by the bundle's files.
+    pub files: BTreeSet<u32>,
     /// Hits still waiting for a clearing record at the end of a file (resolved at merge).
     tail_pending: Vec<(Key, Hit)>,
     /// First clearing record of each key in each file (for cross-file clearing).
@@ -541,7 +543,7 @@ pub struct RuleStats {
 
 impl RuleStats {
     fn add(&mut self, hit: Hit, key: Option<&Key>) {
-        self.tally(hit.time, hit.distinct.as_deref(), hit.captured.as_deref(), key);
+        self.tally(hit.file, hit.time, hit.distinct.as_deref(), hit.captured.as_deref(), key);
         keep(&mut self.earliest, hit.clone(), false);
         keep(&mut self.latest, hit, true);
     }
@@ -550,7 +552,7 @@ impl RuleStats {
     /// the citation lists would keep it: on a healthy server's log most lines are hits of some
     /// success marker, and all but a few are only counted.
     fn add_lazy(&mut self, probe: Probe<'_>, key: Option<&Key>, build: impl FnOnce() -> Hit) {
-        self.tally(probe.time, probe.distinct, probe.captured.as_deref(), key);
+        self.tally(probe.file, probe.time, probe.distinct, probe.captured.as_deref(), key);
         let order = (probe.time.is_none(), probe.time, probe.file, probe.position);
         let early = wanted(&self.earliest, order, probe.group, false);
         let late = wanted(&self.latest, order, probe.group, true);
@@ -567,8 +569,16 @@ impl RuleStats {
     }
 
     /// The counters of a hit: count, distinct values, captured values, times and keys.
-    fn tally(&mut self, time: Option<Timestamp>, distinct: Option<&str>, captured: Option<&str>, key: Option<&Key>) {
+    fn tally(
+        &mut self,
+        file: u32,
+        time: Option<Timestamp>,
+        distinct: Option<&str>,
+        captured: Option<&str>,
+        key: Option<&Key>,
+    ) {
         self.count += 1;
+        self.files.insert(file);
         if let Some(d) = distinct
             && self.distinct.len() < MAX_DISTINCT
             && !self.distinct.contains(d)
@@ -619,6 +629,7 @@ impl RuleStats {
             }
             self.values.entry(v).or_default().extend(with);
         }
+        self.files.extend(other.files);
         for h in other.earliest {
             keep(&mut self.earliest, h, false);
         }
@@ -669,6 +680,15 @@ impl RuleStats {
                 .iter()
                 .all(|s| s.last_success.is_some_and(|ok| Some(ok) > s.last_failure))
     }
+}
+
+/// True when one file holds a genuine hit of every rule of `stats` (a tier's `same_file`); false
+/// for an empty list.
+pub fn share_a_file(stats: &[&RuleStats]) -> bool {
+    let Some((first, rest)) = stats.split_first() else {
+        return false;
+    };
+    first.files.iter().any(|f| rest.iter().all(|s| s.files.contains(f)))
 }
 
 /// Keeps the `KEEP_HITS` earliest (or latest) hits, at most one per correlation key, so the
@@ -1197,7 +1217,42 @@ impl BundleMatches {
 
 #[cfg(test)]
 mod tests {
-    use super::regex_prefix;
+    use super::{Hit, RuleStats, regex_prefix, share_a_file};
+    use crate::records::Position;
+
+    fn stats_with_hits_in(files: &[u32]) -> RuleStats {
+        let mut s = RuleStats::default();
+        for (n, f) in files.iter().enumerate() {
+            let hit = Hit {
+                file: *f,
+                position: Position::Line(n as u64 + 1),
+                time: None,
+                text: format!("hit {n}"),
+                spans: Vec::new(),
+                group: 0,
+                distinct: None,
+                captured: None,
+            };
+            s.add(hit, None);
+        }
+        s
+    }
+
+    #[test]
+    fn evidence_shares_a_file_only_when_one_file_holds_a_hit_of_each() {
+        let url_in_client_a = stats_with_hits_in(&[3]);
+        let failures_in_a_and_b = stats_with_hits_in(&[4, 3, 4]);
+        let failures_in_b = stats_with_hits_in(&[4]);
+        assert!(share_a_file(&[&url_in_client_a, &failures_in_a_and_b]));
+        assert!(!share_a_file(&[&url_in_client_a, &failures_in_b]));
+        assert!(!share_a_file(&[]), "no evidence shares nothing");
+        // Merging per-file matches keeps the files of both sides.
+        let mut merged = stats_with_hits_in(&[9]);
+        merged.merge(failures_in_b);
+        assert!(share_a_file(&[&merged, &stats_with_hits_in(&[4])]));
+        assert!(share_a_file(&[&merged, &stats_with_hits_in(&[9])]));
+        assert!(!share_a_file(&[&merged, &url_in_client_a]));
+    }
 
     #[test]
     fn regex_prefixes_are_only_what_every_match_starts_with() {

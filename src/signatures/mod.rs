@@ -172,6 +172,11 @@ pub struct TierDef {
     /// The required evidence must occur within this many seconds of each other.
     #[serde(default)]
     pub within_seconds: Option<i64>,
+    /// The required evidence must all be seen in one file, not only somewhere in the bundle: one
+    /// client's own log tells the whole story (its port-less WSUS URL and its scans failing).
+    /// Evidence named only by `values_differ_from` or `absent` is not bound to that file.
+    #[serde(default)]
+    pub same_file: bool,
     /// A summary for this tier when it tells a different story than the signature's (e.g. the
     /// configuration shows the cause but no log shows the symptom yet).
     #[serde(default)]
