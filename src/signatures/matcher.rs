@@ -474,7 +474,11 @@ impl Matcher {
             kind_rules: self.by_kind.get(&kind),
             candidates: Vec::new(),
             slots: vec![UNKNOWN; self.names.len()],
-            set_matches: vec![None; self.sets.len()],
+            set_at: vec![UNKNOWN; self.sets.len()],
+            memo: SetMemo {
+                seen: vec![rustc_hash::FxHashMap::default(); self.sets.len()],
+                ..SetMemo::default()
+            },
             live: rustc_hash::FxHashMap::default(),
             has_live: vec![false; self.rules.len()],
             stats: BTreeMap::new(),
@@ -543,7 +547,13 @@ pub struct RuleStats {
 
 impl RuleStats {
     fn add(&mut self, hit: Hit, key: Option<&Key>) {
-        self.tally(hit.file, hit.time, hit.distinct.as_deref(), hit.captured.as_deref(), key);
+        self.tally(
+            hit.file,
+            hit.time,
+            hit.distinct.as_deref(),
+            hit.captured.as_deref(),
+            key,
+        );
         keep(&mut self.earliest, hit.clone(), false);
         keep(&mut self.latest, hit, true);
     }
@@ -793,8 +803,10 @@ pub struct FileMatchState<'m> {
     candidates: Vec<usize>,
     /// Per interned field name, where it stands in the current record's fields.
     slots: Vec<u32>,
-    /// Per regex set, its matches on the current record.
-    set_matches: Vec<Option<regex::SetMatches>>,
+    /// Per regex set, where its matches on the current record are in `memo` (or not yet run, or
+    /// the field is absent).
+    set_at: Vec<u32>,
+    memo: SetMemo,
     live: rustc_hash::FxHashMap<LiveKey, KeyLive>,
     /// Per rule, whether it has a live key: a clearing record matters only then, or near the
     /// start of the file (for hits pending at the end of the previous one).
@@ -802,6 +814,56 @@ pub struct FileMatchState<'m> {
     stats: BTreeMap<usize, RuleStats>,
     /// Time of the first timestamped record of the file.
     first_time: Option<i64>,
+}
+
+/// Regex-set results remembered per field value for the whole file: an IIS log repeats a few
+/// hundred URIs and user agents over millions of lines, so most records cost one hash lookup
+/// instead of a run of the set. Bounded by [`MEMO_VALUES`] values per set.
+#[derive(Debug, Default)]
+struct SetMemo {
+    /// Per set: a value seen → where its results start in `bits`.
+    seen: Vec<rustc_hash::FxHashMap<Box<str>, u32>>,
+    bits: Vec<bool>,
+    /// Results of the current record that are not remembered (addressed from [`SCRATCH`] up).
+    scratch: Vec<bool>,
+}
+
+/// Most values remembered per regex set and file.
+const MEMO_VALUES: usize = 4096;
+/// Offsets from here on address [`SetMemo::scratch`].
+const SCRATCH: u32 = 1 << 30;
+
+impl SetMemo {
+    fn results(m: &regex::SetMatches) -> impl Iterator<Item = bool> + '_ {
+        (0..m.len()).map(|i| m.matched(i))
+    }
+
+    fn remember(&mut self, set: usize, value: &str, m: &regex::SetMatches) -> u32 {
+        let full = self.seen.get(set).is_none_or(|s| s.len() >= MEMO_VALUES);
+        if full || self.bits.len() >= SCRATCH as usize / 2 {
+            return self.scratch(m);
+        }
+        let at = self.bits.len() as u32;
+        self.bits.extend(Self::results(m));
+        if let Some(seen) = self.seen.get_mut(set) {
+            seen.insert(value.into(), at);
+        }
+        at
+    }
+
+    fn scratch(&mut self, m: &regex::SetMatches) -> u32 {
+        let at = SCRATCH + self.scratch.len() as u32;
+        self.scratch.extend(Self::results(m));
+        at
+    }
+
+    fn get(&self, at: u32, index: usize) -> Option<bool> {
+        match at {
+            UNKNOWN | ABSENT => None,
+            at if at >= SCRATCH => self.scratch.get((at - SCRATCH) as usize + index).copied(),
+            at => self.bits.get(at as usize + index).copied(),
+        }
+    }
 }
 
 /// Slot states: not looked up yet for this record, or absent from it.
@@ -814,8 +876,9 @@ struct View<'r, 'a> {
     slots: &'r mut [u32],
     names: &'r [String],
     sets: &'r [(FieldId, regex::RegexSet)],
-    /// Per regex set, its matches on the current record, run once when first asked.
-    set_matches: &'r mut [Option<regex::SetMatches>],
+    /// Per regex set, where its matches on the current record are, run once when first asked.
+    set_at: &'r mut [u32],
+    memo: &'r mut SetMemo,
     /// The record text with its continuation lines, joined once when a predicate asks.
     joined: Option<String>,
 }
@@ -860,8 +923,8 @@ impl<'r> View<'r, '_> {
 
     fn holds(&mut self, preds: &[Pred]) -> bool {
         preds.iter().all(|p| match p.set {
-            Some((set, index, negated)) => match self.set_matches(set) {
-                Some(m) => m.matched(index) != negated,
+            Some((set, index, negated)) => match self.set_matched(set, index) {
+                Some(m) => m != negated,
                 None => negated, // no such field: a regex fails, a negated regex holds
             },
             None => {
@@ -871,16 +934,33 @@ impl<'r> View<'r, '_> {
         })
     }
 
-    /// The matches of regex set `set` on its field of this record (`None` when the field is absent).
-    fn set_matches(&mut self, set: usize) -> Option<&regex::SetMatches> {
-        if self.set_matches.get(set)?.is_none() {
-            let sets = self.sets;
-            let (field, regex_set) = sets.get(set)?;
-            let m = self.value(*field).map(|v| regex_set.matches(&v));
-            let m = m?;
-            self.set_matches[set] = Some(m);
+    /// Whether pattern `index` of regex set `set` matches its field of this record (`None` when
+    /// the field is absent).
+    fn set_matched(&mut self, set: usize, index: usize) -> Option<bool> {
+        let mut at = *self.set_at.get(set)?;
+        if at == UNKNOWN {
+            at = self.run_set(set).unwrap_or(ABSENT);
+            self.set_at[set] = at;
         }
-        self.set_matches.get(set)?.as_ref()
+        self.memo.get(at, index)
+    }
+
+    /// Runs regex set `set` on its field, or finds its result for that value in the memo.
+    fn run_set(&mut self, set: usize) -> Option<u32> {
+        let sets = self.sets;
+        let (field, regex_set) = sets.get(set)?;
+        if *field == TEXT {
+            // Whole lines hardly repeat: not remembered.
+            let m = regex_set.matches(self.value(TEXT)?.as_ref());
+            return Some(self.memo.scratch(&m));
+        }
+        let value: &'r str = self.field(*field)?;
+        let seen = self.memo.seen.get(set)?;
+        if let Some(&at) = seen.get(value) {
+            return Some(at);
+        }
+        let m = regex_set.matches(value);
+        Some(self.memo.remember(set, value, &m))
     }
 
     /// The hash of the correlation key: the lower-cased values, without building them.
@@ -888,7 +968,14 @@ impl<'r> View<'r, '_> {
         use std::hash::Hasher;
         let mut h = rustc_hash::FxHasher::default();
         for id in ids {
-            for b in self.field(*id).unwrap_or("").bytes() {
+            let bytes = self.field(*id).unwrap_or("").as_bytes();
+            let mut chunks = bytes.chunks_exact(8);
+            for c in &mut chunks {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(c);
+                h.write_u64(ascii_lower8(u64::from_le_bytes(word)));
+            }
+            for b in chunks.remainder() {
                 h.write_u8(b.to_ascii_lowercase());
             }
             h.write_u8(0xFF);
@@ -901,6 +988,18 @@ impl<'r> View<'r, '_> {
             .map(|id| self.field(*id).unwrap_or("").to_ascii_lowercase())
             .collect()
     }
+}
+
+/// Eight bytes lower-cased at once (ASCII letters only, as `to_ascii_lowercase`): a key is hashed
+/// for every clearing record of a rule that has failed, so this runs on most IIS lines.
+fn ascii_lower8(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // Per byte b < 0x80: b + 0x3f has its high bit set iff b >= 'A'; b + 0x25 iff b > 'Z'.
+    let from_a = low7 + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = low7 + 0x2525_2525_2525_2525;
+    let upper = !x & (from_a ^ past_z) & HIGH;
+    x | (upper >> 2)
 }
 
 /// The line to cite: the first line of the record on which the `text` predicates hold, else the
@@ -952,14 +1051,17 @@ impl RecordSink for FileMatchState<'_> {
         let Some(kr) = self.kind_rules else { return };
         let mut slots = std::mem::take(&mut self.slots);
         slots.fill(UNKNOWN);
-        let mut set_matches = std::mem::take(&mut self.set_matches);
-        set_matches.fill(None);
+        let mut set_at = std::mem::take(&mut self.set_at);
+        set_at.fill(UNKNOWN);
+        let mut memo = std::mem::take(&mut self.memo);
+        memo.scratch.clear();
         let mut view = View {
             record,
             slots: &mut slots,
             names: &self.matcher.names,
             sets: &self.matcher.sets,
-            set_matches: &mut set_matches,
+            set_at: &mut set_at,
+            memo: &mut memo,
             joined: None,
         };
         self.candidates.clear();
@@ -997,7 +1099,8 @@ impl RecordSink for FileMatchState<'_> {
             self.test_rule(ri, &mut view);
         }
         self.slots = slots;
-        self.set_matches = set_matches;
+        self.set_at = set_at;
+        self.memo = memo;
         self.candidates = candidates;
     }
 }
@@ -1252,6 +1355,34 @@ mod tests {
         assert!(share_a_file(&[&merged, &stats_with_hits_in(&[4])]));
         assert!(share_a_file(&[&merged, &stats_with_hits_in(&[9])]));
         assert!(!share_a_file(&[&merged, &url_in_client_a]));
+    }
+
+    #[test]
+    fn eight_bytes_lower_case_like_to_ascii_lowercase() {
+        for text in [
+            *b"ABCZ@[`{",
+            *b"az09-/._",
+            *b"\xC3\x89Aa\x80\xFFZz",
+            *b"/CONTENT",
+            *b"GET /Wsu",
+        ] {
+            let mut lowered = text;
+            lowered.make_ascii_lowercase();
+            assert_eq!(
+                super::ascii_lower8(u64::from_le_bytes(text)).to_le_bytes(),
+                lowered,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b; 8]);
+            assert_eq!(
+                super::ascii_lower8(word).to_le_bytes(),
+                [b.to_ascii_lowercase(); 8],
+                "byte {b:#x}"
+            );
+        }
     }
 
     #[test]
