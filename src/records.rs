@@ -88,20 +88,33 @@ impl fmt::Display for Timestamp {
 #[derive(Debug, Clone, Default)]
 pub struct Fields<'a> {
     pairs: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// See [`Fields::layout`].
+    layout: u64,
+}
+
+/// A fresh layout stamp, never handed out before in this process.
+pub fn new_layout_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl<'a> Fields<'a> {
     pub fn new() -> Fields<'a> {
-        Fields { pairs: Vec::new() }
+        Fields {
+            pairs: Vec::new(),
+            layout: 0,
+        }
     }
 
     pub fn with_capacity(n: usize) -> Fields<'a> {
         Fields {
             pairs: Vec::with_capacity(n),
+            layout: 0,
         }
     }
 
     pub fn push(&mut self, name: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) {
+        self.layout = 0;
         self.pairs.push((name.into(), value.into()));
     }
 
@@ -138,6 +151,20 @@ impl<'a> Fields<'a> {
     /// Removes every field, keeping the storage (a parser reuses one `Fields` for many records).
     pub fn clear(&mut self) {
         self.pairs.clear();
+        self.layout = 0;
+    }
+
+    /// The layout stamp a parser gave these fields (0: none). Fields with the same non-zero stamp
+    /// have the same names at the same indexes (one `#Fields:` directive of an IIS log), so a
+    /// consumer may reuse its name lookups from one record to the next.
+    pub fn layout(&self) -> u64 {
+        self.layout
+    }
+
+    /// Stamps the fields, once they are complete, with their layout's [`new_layout_stamp`]. A
+    /// later `push` or `extend` removes the stamp.
+    pub fn set_layout(&mut self, stamp: u64) {
+        self.layout = stamp;
     }
 
     /// Empties the fields and hands their storage over to fields of another lifetime, so that a
@@ -152,6 +179,7 @@ impl<'a> Fields<'a> {
                 .into_iter()
                 .map(|(n, v)| (Cow::Owned(n.into_owned()), Cow::Owned(v.into_owned())))
                 .collect(),
+            layout: 0,
         }
     }
 }
@@ -160,6 +188,7 @@ impl<'a> Fields<'a> {
 /// into the storage (parsers that rebuild records in bulk use it).
 impl<'a> Extend<(Cow<'a, str>, Cow<'a, str>)> for Fields<'a> {
     fn extend<I: IntoIterator<Item = (Cow<'a, str>, Cow<'a, str>)>>(&mut self, pairs: I) {
+        self.layout = 0;
         self.pairs.extend(pairs);
     }
 }
@@ -339,6 +368,21 @@ mod tests {
         let recycled: Fields<'_> = f.recycle();
         assert!(recycled.is_empty());
         assert!(recycled.pairs.capacity() >= 16);
+    }
+
+    #[test]
+    fn a_layout_stamp_is_removed_when_the_fields_change() {
+        let (a, b) = (new_layout_stamp(), new_layout_stamp());
+        assert!(a != 0 && b != 0 && a != b);
+        let mut f = Fields::new();
+        f.push("sc-status", "401");
+        f.set_layout(a);
+        assert_eq!(f.layout(), a);
+        f.push("sc-substatus", "2");
+        assert_eq!(f.layout(), 0);
+        f.set_layout(b);
+        f.clear();
+        assert_eq!(f.layout(), 0);
     }
 
     #[test]

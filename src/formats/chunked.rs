@@ -447,6 +447,8 @@ struct Batch<'a> {
     values: Vec<ValueRef>,
     owned: Vec<String>,
     layouts: Vec<Vec<String>>,
+    /// A stamp per layout (see `Fields::layout`), so the matcher resolves field names once per layout.
+    stamps: Vec<u64>,
     continuation: Vec<TextRef<'a>>,
 }
 
@@ -479,6 +481,7 @@ impl<'a> Batch<'a> {
         self.values.clear();
         self.owned.clear();
         self.layouts.clear();
+        self.stamps.clear();
         self.continuation.clear();
     }
 
@@ -514,6 +517,7 @@ impl<'a> Batch<'a> {
         }
         self.layouts
             .push(record.fields.iter().map(|(name, _)| name.to_string()).collect());
+        self.stamps.push(crate::records::new_layout_stamp());
         (self.layouts.len() - 1) as u32
     }
 
@@ -562,6 +566,7 @@ impl<'a> Batch<'a> {
             values,
             owned,
             layouts,
+            stamps,
             continuation,
         } = self;
         let resolve = |t: TextRef<'a>| -> &str {
@@ -588,6 +593,11 @@ impl<'a> Batch<'a> {
                 };
                 (Cow::Borrowed(name.as_str()), Cow::Borrowed(value))
             }));
+            if fields.len() == names.len()
+                && let Some(stamp) = stamps.get(c.layout as usize)
+            {
+                fields.set_layout(*stamp);
+            }
             let continuation = continuation
                 .get(c.continuation.start as usize..c.continuation.end as usize)
                 .unwrap_or_default()
@@ -608,6 +618,7 @@ impl<'a> Batch<'a> {
         values.clear();
         owned.clear();
         layouts.clear();
+        stamps.clear();
         continuation.clear();
     }
 }

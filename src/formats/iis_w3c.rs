@@ -96,8 +96,10 @@ pub(crate) fn read(input: &ParseInput<'_>, flavor: W3cFlavor, plan: &Plan, sink:
 }
 
 /// The field layout of a `#Fields:` directive, with the positions of the time fields.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Layout {
+    /// Stamped on the fields of its records, so the matcher resolves names once per layout.
+    stamp: u64,
     names: Vec<String>,
     date: Option<usize>,
     time: Option<usize>,
@@ -108,10 +110,32 @@ struct Layout {
     default: bool,
 }
 
+/// Two layouts are the same when they read lines the same way (whatever their stamps).
+impl PartialEq for Layout {
+    fn eq(&self, other: &Layout) -> bool {
+        (
+            &self.names,
+            self.date,
+            self.time,
+            self.date_local,
+            self.time_local,
+            self.default,
+        ) == (
+            &other.names,
+            other.date,
+            other.time,
+            other.date_local,
+            other.time_local,
+            other.default,
+        )
+    }
+}
+
 impl Layout {
     fn new(names: Vec<String>, default: bool) -> Layout {
         let find = |want: &str| names.iter().position(|n| n.eq_ignore_ascii_case(want));
         Layout {
+            stamp: crate::records::new_layout_stamp(),
             date: find("date"),
             time: find("time"),
             date_local: find("date-local"),
@@ -272,6 +296,10 @@ impl W3cFormat<'_> {
                 (fields, n, time)
             }
         };
+        let mut fields = fields;
+        if fields.len() == expected {
+            fields.set_layout(layout.stamp);
+        }
         // HTTP API 1.0 lines end at s-reason: the default layout's s-queuename may be absent.
         let fits = n == expected || (layout.default && n + 1 == expected);
         if !fits {

@@ -474,6 +474,7 @@ impl Matcher {
             kind_rules: self.by_kind.get(&kind),
             candidates: Vec::new(),
             slots: vec![UNKNOWN; self.names.len()],
+            slots_layout: 0,
             set_at: vec![UNKNOWN; self.sets.len()],
             memo: SetMemo {
                 seen: vec![rustc_hash::FxHashMap::default(); self.sets.len()],
@@ -803,6 +804,8 @@ pub struct FileMatchState<'m> {
     candidates: Vec<usize>,
     /// Per interned field name, where it stands in the current record's fields.
     slots: Vec<u32>,
+    /// The layout stamp of the fields `slots` were resolved for (0: none, resolve again).
+    slots_layout: u64,
     /// Per regex set, where its matches on the current record are in `memo` (or not yet run, or
     /// the field is absent).
     set_at: Vec<u32>,
@@ -1050,7 +1053,12 @@ impl RecordSink for FileMatchState<'_> {
         }
         let Some(kr) = self.kind_rules else { return };
         let mut slots = std::mem::take(&mut self.slots);
-        slots.fill(UNKNOWN);
+        // Names resolved for the previous record hold for this one if both have one layout.
+        let layout = record.fields.layout();
+        if layout == 0 || layout != self.slots_layout {
+            slots.fill(UNKNOWN);
+            self.slots_layout = layout;
+        }
         let mut set_at = std::mem::take(&mut self.set_at);
         set_at.fill(UNKNOWN);
         let mut memo = std::mem::take(&mut self.memo);
