@@ -58,6 +58,23 @@ pub enum Predicate {
     All(Vec<Predicate>),
 }
 
+/// A regex compiled once per process: the catalog is validated, then compiled into the matcher,
+/// and many signatures share patterns (the WSUS web-service URIs), so each pattern is compiled
+/// once and cloned (a `Regex` clone shares its compiled program).
+fn compiled(pattern: &str) -> Result<Regex, String> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(pattern).map_err(|e| e.to_string())?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
+}
+
 impl PredicateDef {
     pub fn compile(&self) -> Result<Predicate, String> {
         let t = match self {
@@ -69,10 +86,10 @@ impl PredicateDef {
             parts.push(Predicate::Any(any.clone()));
         }
         if let Some(r) = &t.regex {
-            parts.push(Predicate::Regex(Regex::new(r).map_err(|e| e.to_string())?));
+            parts.push(Predicate::Regex(compiled(r)?));
         }
         if let Some(r) = &t.not_regex {
-            parts.push(Predicate::NotRegex(Regex::new(r).map_err(|e| e.to_string())?));
+            parts.push(Predicate::NotRegex(compiled(r)?));
         }
         if let Some(c) = &t.contains {
             parts.push(Predicate::Contains(c.to_ascii_lowercase()));
