@@ -442,6 +442,7 @@ impl Matcher {
             }
             entry.prefilter = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&entry.patterns)
                 .ok();
             if entry.prefilter.is_none() {
@@ -505,6 +506,8 @@ pub struct Hit {
     pub distinct: Option<String>,
     /// The evidence's captured value.
     pub captured: Option<String>,
+    /// `spans` still to be found by the text predicates (done when the file ends).
+    spans_pending: bool,
 }
 
 impl Hit {
@@ -993,6 +996,22 @@ impl<'r> View<'r, '_> {
     }
 }
 
+/// The predicates on the record's text that say where it matched (a negated regex does not).
+fn text_predicates(preds: &[Pred]) -> impl Iterator<Item = &Predicate> {
+    preds
+        .iter()
+        .filter(|p| p.id == TEXT && !matches!(p.test, Predicate::NotRegex(_)))
+        .map(|p| &p.test)
+}
+
+/// Where the text predicates matched in a cited line.
+fn text_spans(preds: &[Pred], text: &str) -> Vec<(usize, usize, String)> {
+    text_predicates(preds)
+        .flat_map(|p| p.spans(text))
+        .map(|(a, b)| (a, b, "matched".to_string()))
+        .collect()
+}
+
 /// Eight bytes lower-cased at once (ASCII letters only, as `to_ascii_lowercase`): a key is hashed
 /// for every clearing record of a rule that has failed, so this runs on most IIS lines.
 fn ascii_lower8(x: u64) -> u64 {
@@ -1009,21 +1028,12 @@ fn ascii_lower8(x: u64) -> u64 {
 /// record's first line; with the spans that matched on it.
 fn cited(view: &mut View<'_, '_>, preds: &[Pred]) -> (Position, String, Vec<(usize, usize, String)>) {
     let record = view.record;
-    let text_preds: Vec<&Predicate> = preds
-        .iter()
-        .filter(|p| p.id == TEXT && !matches!(p.test, Predicate::NotRegex(_)))
-        .map(|p| &p.test)
-        .collect();
+    let text_preds: Vec<&Predicate> = text_predicates(preds).collect();
     if !text_preds.is_empty() {
         for (line, text) in record.lines() {
             if text_preds.iter().any(|p| p.test(Some(text))) {
                 let position = line.map(Position::Line).unwrap_or_else(|| record.position.clone());
-                let spans = text_preds
-                    .iter()
-                    .flat_map(|p| p.spans(text))
-                    .map(|(a, b)| (a, b, "matched".to_string()))
-                    .collect();
-                return (position, text.to_string(), spans);
+                return (position, text.to_string(), text_spans(preds, text));
             }
         }
     }
@@ -1173,9 +1183,18 @@ impl FileMatchState<'_> {
                     window_ms: window,
                     ..RuleStats::default()
                 });
+                let by_text = text_predicates(&rule.predicates).next().is_some();
                 stats.add_lazy(probe, key.as_ref(), || {
-                    let (position, text, spans) = cited(view, &rule.predicates);
+                    // A one-line record matched its text predicates on that line: it is the cited
+                    // line, and where they matched is found later, for the hits finally cited
+                    // (the latest hits change with every line of a log in time order).
+                    let (position, text, spans) = if by_text {
+                        (record.position.clone(), record.text.to_string(), Vec::new())
+                    } else {
+                        cited(view, &rule.predicates)
+                    };
                     Hit {
+                        spans_pending: by_text,
                         file,
                         position,
                         time: record.time,
@@ -1193,6 +1212,7 @@ impl FileMatchState<'_> {
             }
             let (position, text, spans) = cited(view, &rule.predicates);
             let hit = Hit {
+                spans_pending: false,
                 file: self.file,
                 position,
                 time: record.time,
@@ -1278,6 +1298,16 @@ impl FileMatchState<'_> {
     /// Ends the file: hits still pending are handed to the merge, which may clear them with a
     /// clearing record at the start of another file.
     pub fn finish(mut self) -> FileMatches {
+        for (ri, stats) in self.stats.iter_mut() {
+            let Some(rule) = self.matcher.rules.get(*ri) else {
+                continue;
+            };
+            for hit in stats.earliest.iter_mut().chain(stats.latest.iter_mut()) {
+                if std::mem::take(&mut hit.spans_pending) {
+                    hit.spans = text_spans(&rule.predicates, &hit.text);
+                }
+            }
+        }
         let mut live: Vec<_> = self.live.drain().map(|((ri, _), state)| (ri, state)).collect();
         live.sort_by(|a, b| (a.0, &a.1.key).cmp(&(b.0, &b.1.key)));
         for (ri, state) in live {
@@ -1343,6 +1373,7 @@ mod tests {
                 group: 0,
                 distinct: None,
                 captured: None,
+                spans_pending: false,
             };
             s.add(hit, None);
         }
