@@ -1,7 +1,7 @@
 //! Zip archives (the `zip` crate), read from memory: the central directory is parsed once and
 //! shared; each member is decompressed only when a worker thread parses it, through a bounded read.
 //! An archive whose central directory is damaged or missing (a truncated download) is salvaged by
-//! scanning its local headers from the start.
+//! scanning its local headers from the start, under the same per-member limits (ratio, size, total).
 
 use super::paths::{join, normalize_member_name};
 use super::{ArchiveIdentity, BundleFile, Bytes, Limits, Source, Walker, arc_bytes};
@@ -133,6 +133,23 @@ pub(super) fn expand(
             normalized.path
         };
         let path = join(prefix, &path);
+        let header = MemberHeader {
+            size,
+            compressed,
+            encrypted,
+            method,
+        };
+        if let Err(message) = admit(walker, &header) {
+            member_problems.push(Problem::new(message));
+            walker.push(BundleFile {
+                path,
+                size,
+                source: Source::Unreadable,
+                is_archive: false,
+                problems: member_problems,
+            });
+            continue;
+        }
         let refuse = |walker: &mut Walker<'_>, message: String, mut member_problems: Vec<Problem>| {
             member_problems.push(Problem::new(message));
             walker.push(BundleFile {
@@ -143,60 +160,6 @@ pub(super) fn expand(
                 problems: member_problems,
             });
         };
-
-        if encrypted {
-            refuse(
-                walker,
-                "encrypted member: not read (wsus-triage does not take passwords)".into(),
-                member_problems,
-            );
-            continue;
-        }
-        if !matches!(
-            method,
-            CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64
-        ) {
-            refuse(
-                walker,
-                format!("compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"),
-                member_problems,
-            );
-            continue;
-        }
-        if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > limits.max_ratio {
-            refuse(
-                walker,
-                format!(
-                    "suspected zip bomb: {size} bytes from {compressed} compressed (ratio {} > {}); not read (raise --max-ratio)",
-                    size / compressed.max(1),
-                    limits.max_ratio
-                ),
-                member_problems,
-            );
-            continue;
-        }
-        if size > limits.max_member_bytes {
-            refuse(
-                walker,
-                format!(
-                    "member of {size} bytes exceeds the member limit of {} bytes (raise --max-member-bytes)",
-                    limits.max_member_bytes
-                ),
-                member_problems,
-            );
-            continue;
-        }
-        if !walker.reserve(size) {
-            refuse(
-                walker,
-                format!(
-                    "bundle limit of {} uncompressed bytes reached: not read (raise --max-total-bytes)",
-                    limits.max_total_bytes
-                ),
-                member_problems,
-            );
-            continue;
-        }
         match peek(&mut archive, index) {
             Ok(head) if super::ArchiveFormat::sniff(&head).is_some() => {
                 let member = ZipMember {
@@ -240,6 +203,58 @@ pub(super) fn expand(
     }
 }
 
+/// What a member's header (central or local) says about it, enough to decide whether to read it.
+struct MemberHeader {
+    size: u64,
+    compressed: u64,
+    encrypted: bool,
+    method: CompressionMethod,
+}
+
+/// The per-member limits, the same whether the central directory or a salvaged local header
+/// describes the member: `Err` says why it is not read; `Ok` has reserved its size from the
+/// bundle budget.
+fn admit(walker: &mut Walker<'_>, header: &MemberHeader) -> Result<(), String> {
+    let limits = walker.limits;
+    let MemberHeader {
+        size,
+        compressed,
+        encrypted,
+        method,
+    } = *header;
+    if encrypted {
+        return Err("encrypted member: not read (wsus-triage does not take passwords)".into());
+    }
+    if !matches!(
+        method,
+        CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64
+    ) {
+        return Err(format!(
+            "compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"
+        ));
+    }
+    if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > limits.max_ratio {
+        return Err(format!(
+            "suspected zip bomb: {size} bytes from {compressed} compressed (ratio {} > {}); not read (raise --max-ratio)",
+            size / compressed.max(1),
+            limits.max_ratio
+        ));
+    }
+    if size > limits.max_member_bytes {
+        return Err(format!(
+            "member of {size} bytes exceeds the member limit of {} bytes (raise --max-member-bytes)",
+            limits.max_member_bytes
+        ));
+    }
+    if !walker.reserve(size) {
+        return Err(format!(
+            "bundle limit of {} uncompressed bytes reached: not read (raise --max-total-bytes)",
+            limits.max_total_bytes
+        ));
+    }
+    Ok(())
+}
+
 /// The first bytes of a member, to recognize archives inside archives.
 fn peek(archive: &mut ZipArchive<Cursor<Bytes>>, index: usize) -> Result<Vec<u8>, ZipError> {
     let file = archive.by_index(index)?;
@@ -259,7 +274,6 @@ fn salvage(
     problems: &mut Vec<Problem>,
     cause: &ZipError,
 ) {
-    let limits = walker.limits;
     let mut cursor = Cursor::new(&bytes[..]);
     let mut recovered = 0usize;
     let mut stop_reason = None;
@@ -295,29 +309,34 @@ fn salvage(
         let mut member_problems = vec![Problem::new(
             "recovered from a damaged archive by scanning local headers",
         )];
-        if file.encrypted() {
-            member_problems.push(Problem::new("encrypted member: not read"));
+        // The local header declares the sizes (a member written with a data descriptor does not,
+        // and stops the scan above), so the limits of an intact archive apply unchanged.
+        let header = MemberHeader {
+            size: file.size(),
+            compressed: file.compressed_size(),
+            encrypted: file.encrypted(),
+            method: file.compression(),
+        };
+        if let Err(message) = admit(walker, &header) {
+            member_problems.push(Problem::new(message));
             walker.push(BundleFile {
                 path,
-                size: file.size(),
+                size: header.size,
                 source: Source::Unreadable,
                 is_archive: false,
                 problems: member_problems,
             });
-            continue;
+            continue; // dropping `file` skips its compressed data
         }
-        let cap = limits
-            .max_member_bytes
-            .min(limits.max_total_bytes.saturating_sub(walker.total_bytes));
-        let mut buf = Vec::new();
+        let cap = header.size;
+        let mut buf = Vec::with_capacity(cap.min(64 << 20) as usize);
         let result = file.take(cap + 1).read_to_end(&mut buf);
         if buf.len() as u64 > cap {
             buf.truncate(cap as usize);
-            member_problems.push(Problem::new(
-                "member exceeds the size limits: only the first part was read",
-            ));
+            member_problems.push(Problem::new(format!(
+                "member holds more data than its header declares ({cap} bytes): read stopped there"
+            )));
         }
-        walker.reserve(buf.len() as u64);
         recovered += 1;
         if let Err(e) = result {
             member_problems.push(Problem::new(format!(
