@@ -495,3 +495,24 @@ fn damaged_zip_applies_the_same_member_limits_as_an_intact_one() {
         assert_eq!(file(&rd, "a/u_ex1.log").records, Some(100), "{what}");
     }
 }
+
+#[test]
+fn damaged_zip_reports_unsafe_member_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = zip_of(&[
+        ("../../evil.log", WU.as_bytes()),
+        ("/etc/abs.log", WU.as_bytes()),
+        ("C:\\Windows\\WindowsUpdate.log", WU.as_bytes()),
+    ]);
+    let r = inventory(&write(dir.path(), "b.zip", &without_central_directory(&z)));
+    for (path, what) in [
+        ("evil.log", "'..'"),
+        ("etc/abs.log", "absolute"),
+        ("Windows/WindowsUpdate.log", "drive letter"),
+    ] {
+        let f = file(&r, path);
+        assert!(has_problem(f, what), "{path}: {:?}", f.problems);
+        assert!(has_problem(f, "is unsafe"), "{path}: {:?}", f.problems);
+        assert_eq!(f.kind.name(), "windowsupdate-log", "the content is still read");
+    }
+}

@@ -119,20 +119,8 @@ pub(super) fn expand(
         let method = entry.compression();
         drop(entry);
 
-        let normalized = normalize_member_name(&raw_name);
         let mut member_problems = Vec::new();
-        if !normalized.changes.is_empty() {
-            member_problems.push(Problem::new(format!(
-                "member name {raw_name:?} is unsafe ({}): listed under its normalized name",
-                normalized.changes.join(", ")
-            )));
-        }
-        let path = if normalized.path.is_empty() {
-            format!("member-{index}")
-        } else {
-            normalized.path
-        };
-        let path = join(prefix, &path);
+        let path = member_path(prefix, &raw_name, index, &mut member_problems);
         let header = MemberHeader {
             size,
             compressed,
@@ -200,6 +188,23 @@ pub(super) fn expand(
                 member_problems,
             ),
         }
+    }
+}
+
+/// The bundle path of member `index` named `raw_name`, normalized; an unsafe name (`..`, absolute,
+/// drive letter) is reported in `problems`, whichever header the name came from.
+fn member_path(prefix: &str, raw_name: &str, index: usize, problems: &mut Vec<Problem>) -> String {
+    let normalized = normalize_member_name(raw_name);
+    if !normalized.changes.is_empty() {
+        problems.push(Problem::new(format!(
+            "member name {raw_name:?} is unsafe ({}): listed under its normalized name",
+            normalized.changes.join(", ")
+        )));
+    }
+    if normalized.path.is_empty() {
+        join(prefix, &format!("member-{index}"))
+    } else {
+        join(prefix, &normalized.path)
     }
 }
 
@@ -277,7 +282,7 @@ fn salvage(
     let mut cursor = Cursor::new(&bytes[..]);
     let mut recovered = 0usize;
     let mut stop_reason = None;
-    loop {
+    for index in 0.. {
         if !walker.has_room() {
             walker.member_limit_reached();
             break;
@@ -297,18 +302,10 @@ fn salvage(
             .name()
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| String::from_utf8_lossy(file.name_raw()).into_owned());
-        let normalized = normalize_member_name(&raw_name);
-        let path = join(
-            prefix,
-            if normalized.path.is_empty() {
-                "member"
-            } else {
-                &normalized.path
-            },
-        );
         let mut member_problems = vec![Problem::new(
             "recovered from a damaged archive by scanning local headers",
         )];
+        let path = member_path(prefix, &raw_name, index, &mut member_problems);
         // The local header declares the sizes (a member written with a data descriptor does not,
         // and stops the scan above), so the limits of an intact archive apply unchanged.
         let header = MemberHeader {
