@@ -9,7 +9,8 @@ use wsus_triage::codes;
 use wsus_triage::explain::{self, CodeBook, Explanation, Reading, ReadingKind};
 use wsus_triage::grammars::{GrammarError, GrammarFile, GrammarFiles};
 use wsus_triage::pipeline::Engine;
-use wsus_triage::signatures::{Catalog, SignatureDef};
+use wsus_triage::signatures::predicate::{inline_toml, rule_key};
+use wsus_triage::signatures::{Catalog, Requirement, SignatureDef};
 
 pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
     match cmd {
@@ -112,7 +113,7 @@ fn show_human(s: &SignatureDef) -> String {
             let kinds: Vec<&str> = e.kinds.iter().map(|k| k.name()).collect();
             let _ = writeln!(out, "  {} [{}] {}", e.id, kinds.join(", "), e.describe);
             for (field, p) in &e.predicates {
-                let _ = writeln!(out, "      {field} {}", toml::to_string(p).unwrap_or_default().trim());
+                let _ = writeln!(out, "      {} = {}", rule_key(field), p.to_rule_text());
             }
         }
     }
@@ -122,10 +123,14 @@ fn show_human(s: &SignatureDef) -> String {
             let reqs: Vec<String> = t
                 .require
                 .iter()
-                .map(|r| {
-                    toml::to_string(r)
-                        .map(|t| t.trim().replace('\n', ", "))
-                        .unwrap_or_else(|_| r.evidence().to_string())
+                .map(|r| match r {
+                    Requirement::Id(id) => id.clone(),
+                    // The tier's keys without the braces: `evidence = "x", min_distinct = 2`.
+                    threshold => {
+                        let table = inline_toml(threshold);
+                        let keys = table.strip_prefix("{ ").and_then(|t| t.strip_suffix(" }"));
+                        keys.map_or(table.clone(), str::to_string)
+                    }
                 })
                 .collect();
             let _ = writeln!(out, "  {:<6} when {}", t.level.name(), reqs.join(" and "));
@@ -311,5 +316,47 @@ fn wrap_into(out: &mut String, indent: &str, text: &str, width: usize) {
     }
     if !line.is_empty() {
         let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsus_triage::signatures::predicate::PredicateDef;
+
+    /// Equality predicates (`sc-status = "401"`, `fact = "vdir"`) used to print blank: every
+    /// predicate of the embedded catalog must show as a rule line that reads back as itself.
+    #[test]
+    fn show_prints_every_predicate_of_the_catalog_as_rule_text() {
+        let engine = Engine::load(&[]).unwrap();
+        let mut equalities = 0;
+        for sig in &engine.catalog.signatures {
+            let text = show_human(sig);
+            for e in &sig.evidence {
+                for (field, p) in &e.predicates {
+                    let line = format!("      {} = {}", rule_key(field), p.to_rule_text());
+                    assert!(
+                        text.lines().any(|l| l == line),
+                        "{}: {line:?} missing from\n{text}",
+                        sig.id
+                    );
+                    let back: toml::Table = toml::from_str(line.trim()).unwrap();
+                    let back: PredicateDef = back[field.as_str()].clone().try_into().unwrap();
+                    assert_eq!(back.to_rule_text(), p.to_rule_text(), "{}", sig.id);
+                    equalities += matches!(p, PredicateDef::Equals(_)) as usize;
+                }
+            }
+        }
+        assert!(equalities > 10, "the catalog has equality predicates ({equalities})");
+        let auth = show_human(engine.catalog.get("WSUS-CLIENT-HTTP-AUTH-DENIED").unwrap());
+        assert!(auth.contains("\n      sc-status = \"401\"\n"), "{auth}");
+        assert!(
+            auth.contains("medium when evidence = \"iis-services-401\", min_distinct = 2\n"),
+            "{auth}"
+        );
+        assert!(
+            auth.contains("\n      \"cs(User-Agent)\" = { not_regex = \"(?i)^Mozilla/\" }\n"),
+            "{auth}"
+        );
     }
 }
