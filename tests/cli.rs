@@ -205,6 +205,22 @@ fn human_analyze_output_shows_the_cited_line_at_its_number() {
 }
 
 #[test]
+fn human_analyze_says_a_problem_of_the_bundle_itself() {
+    // Zip magic followed by junk: the bundle's own problem, and not one file listed.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.zip");
+    std::fs::write(&junk, b"PK\x03\x04 this was never a zip archive").unwrap();
+    let out = run(&["analyze", "--format", "human", junk.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Bundle problem: zip central directory unreadable"),
+        "the problem itself is said: {text}"
+    );
+    assert!(!text.contains("0 file(s) with problems"), "{text}");
+    assert_eq!(out.status.code(), Some(2), "nothing could be read");
+}
+
+#[test]
 fn human_inventory_lists_every_file() {
     let out = run(&[
         "inventory",
