@@ -9,8 +9,8 @@ use crate::grammars::{GrammarError, GrammarFiles};
 use crate::intake::{self, BundleError, BundleFile, Limits, classify};
 use crate::kind::FileKind;
 use crate::records::{CountingSink, Problem, RecordSink, TeeSink, Timestamp};
-use crate::signatures::Catalog;
 use crate::signatures::matcher::{BundleMatches, FileMatches, Matcher};
+use crate::signatures::{Catalog, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -145,12 +145,31 @@ pub struct BundleReport {
     /// Problems of the bundle itself (a damaged top-level archive, a member-count limit).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// Findings `--min-severity` left out, for the readable reports to say so (not in the JSON
+    /// contract, where the filtered findings are simply absent).
+    #[serde(skip)]
+    pub hidden: Option<HiddenFindings>,
+}
+
+/// How many findings fell below the `--min-severity` floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiddenFindings {
+    pub floor: Severity,
+    pub count: usize,
 }
 
 impl BundleReport {
     /// True when not one file could be read (exit status 2).
     pub fn nothing_readable(&self) -> bool {
         !self.files.iter().any(|f| f.loaded)
+    }
+
+    /// Keeps the findings at `floor` or above, remembering how many were left out.
+    pub fn keep_findings_from(&mut self, floor: Severity) {
+        let before = self.findings.len();
+        self.findings.retain(|f| f.severity >= floor);
+        let count = before - self.findings.len();
+        self.hidden = (count > 0).then_some(HiddenFindings { floor, count });
     }
 }
 
@@ -195,6 +214,7 @@ pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) ->
         files,
         findings,
         problems: bundle.problems,
+        hidden: None,
     }
 }
 

@@ -188,6 +188,59 @@ fn min_severity_filters_findings_in_the_output() {
 }
 
 #[test]
+fn min_severity_says_what_it_hid_instead_of_no_known_issue() {
+    // The healthy 2022 sample has two info findings (Recovered), nothing at warning or above.
+    let bundle = sample("wsus2022-healthy-noisy");
+    let bundle = bundle.to_str().unwrap();
+    let out = run(&["analyze", "--format", "human", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("No finding at or above warning (2 below it hidden by --min-severity)."),
+        "{text}"
+    );
+    assert!(!text.contains("No known issue found"), "{text}");
+    let out = run(&["analyze", "--format", "markdown", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("No finding at or above warning (2 below it hidden by `--min-severity`)."),
+        "{text}"
+    );
+    assert!(!text.contains("No known issue found"), "{text}");
+    // Without the filter nothing is hidden and nothing is said about it.
+    let out = run(&["analyze", "--format", "human", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("2 finding(s): 0 error, 0 warning, 2 info.\n"), "{text}");
+    assert!(!text.contains("hidden"), "{text}");
+    // Findings shown and some hidden: the count says both.
+    let clients = sample("clients-only-proxy-clone-port");
+    let clients = clients.to_str().unwrap();
+    let out = run(&["analyze", "--format", "human", "--min-severity", "error", clients]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("2 finding(s): 2 error, 0 warning, 0 info (1 below error hidden by --min-severity)."),
+        "{text}"
+    );
+    let out = run(&["analyze", "--format", "markdown", "--min-severity", "error", clients]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("1 finding(s) below error hidden by `--min-severity`."),
+        "{text}"
+    );
+    let out = run(&["analyze", "--format", "html", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("<p>No finding at or above warning (2 below it hidden by <code>--min-severity</code>).</p>"),
+        "{text}"
+    );
+    // JSON keeps the contract's shape: the filtered findings are simply absent.
+    let out = run(&["analyze", "--format", "json", "--min-severity", "warning", bundle]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&String> = doc["bundles"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["bundle", "files", "findings"]);
+    assert_eq!(doc["bundles"][0]["findings"], serde_json::json!([]));
+}
+
+#[test]
 fn human_analyze_output_shows_the_cited_line_at_its_number() {
     let out = run(&[
         "analyze",

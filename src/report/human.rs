@@ -206,17 +206,29 @@ const BUNDLE_PROBLEMS_SHOWN: usize = 5;
 pub fn reading_summary(b: &BundleReport) -> String {
     let mut out = String::new();
     let count = |s: Severity| b.findings.iter().filter(|f| f.severity == s).count();
-    if b.findings.is_empty() {
-        out.push_str("No known issue found.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{} finding(s): {} error, {} warning, {} info.",
-            b.findings.len(),
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info)
-        );
+    match (b.findings.is_empty(), b.hidden) {
+        (true, None) => out.push_str("No known issue found.\n"),
+        (true, Some(h)) => {
+            let _ = writeln!(
+                out,
+                "No finding at or above {} ({} below it hidden by --min-severity).",
+                h.floor.name(),
+                h.count
+            );
+        }
+        (false, hidden) => {
+            let hidden = hidden
+                .map(|h| format!(" ({} below {} hidden by --min-severity)", h.count, h.floor.name()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} finding(s): {} error, {} warning, {} info{hidden}.",
+                b.findings.len(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Info)
+            );
+        }
     }
     let mut by_kind: BTreeMap<FileKind, (usize, u64)> = BTreeMap::new();
     let mut not_read: BTreeMap<String, usize> = BTreeMap::new();
