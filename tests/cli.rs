@@ -372,6 +372,84 @@ fn signatures_list_show_and_test() {
 }
 
 #[test]
+fn signatures_refuse_formats_they_cannot_write() {
+    for args in [
+        &["signatures", "list"][..],
+        &["signatures", "show", "WSUS-CONTENT-VROOT-AUTH"][..],
+        &["signatures", "test"][..],
+    ] {
+        let command = args[..2].join(" ");
+        for format in ["sarif", "html", "markdown", "jsonl", "csv"] {
+            let out = run(&[args, &["--format", format]].concat());
+            assert_eq!(out.status.code(), Some(2), "{command} --format {format}");
+            assert!(out.stdout.is_empty(), "{command} --format {format} printed nothing");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!(
+                    "--format {format} is not supported by `{command}`; use human or json"
+                )),
+                "{command} --format {format}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn signatures_test_writes_json() {
+    let out = run(&["signatures", "test", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "wsus-triage-signatures-test/v1");
+    let examples = doc["examples"].as_u64().unwrap();
+    assert!(examples > 100, "{examples}");
+    assert_eq!(doc["passed"].as_u64(), Some(examples));
+    assert_eq!(doc["failed"], 0);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len() as u64, examples);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["passed"] == true && r["signature"].is_string())
+    );
+    // A failing example is reported as such, and exits 1.
+    let dir = tempfile::tempdir().unwrap();
+    let sig = dir.path().join("BAD.toml");
+    std::fs::write(
+        &sig,
+        r#"id = "TEST-NEVER-FIRES"
+title = "t"
+severity = "warning"
+origin = "test"
+summary = "s"
+remediation = "r"
+[[evidence]]
+id = "e"
+kinds = ["windowsupdate-log"]
+describe = "d"
+[evidence.where]
+text = { contains = "no such text anywhere" }
+[[confidence]]
+level = "high"
+require = ["e"]
+[[examples]]
+name = "expects a finding that cannot come"
+kind = "windowsupdate-log"
+file = "WindowsUpdate.log"
+text = "2024/11/20 10:14:02.1234567 1204  5520  Agent           WSUS server: http://wsus01:8530"
+expect = "high"
+"#,
+    )
+    .unwrap();
+    let out = run(&["signatures", "test", "--format", "json", sig.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((doc["examples"].as_u64(), doc["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(doc["results"][0]["signature"], "TEST-NEVER-FIRES");
+    assert_eq!(doc["results"][0]["passed"], false);
+    assert!(doc["results"][0]["failure"].is_string(), "{doc}");
+}
+
+#[test]
 fn explain_normalizes_every_spelling() {
     for spelling in ["0x8024401B", "8024401b", "-2145107941", "2149859355"] {
         let out = run(&["explain", spelling]);

@@ -1,7 +1,8 @@
 //! `signatures list|show|test` and `explain` (rendering the library's explanations).
 
-use super::args::{ExplainArgs, OutputFormat, SignaturesCommand};
+use super::args::{CommonArgs, ExplainArgs, OutputFormat, SignaturesCommand};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, engine, output_format, write_output};
+use clap::ValueEnum;
 use miette::{IntoDiagnostic, miette};
 use serde::Serialize;
 use std::fmt::Write;
@@ -9,21 +10,24 @@ use wsus_triage::codes;
 use wsus_triage::explain::{self, CodeBook, Explanation, Reading, ReadingKind};
 use wsus_triage::grammars::{GrammarError, GrammarFile, GrammarFiles};
 use wsus_triage::pipeline::Engine;
+use wsus_triage::signatures::examples::ExampleResult;
 use wsus_triage::signatures::predicate::{inline_toml, rule_key};
 use wsus_triage::signatures::{Catalog, Requirement, SignatureDef};
 
 pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
     match cmd {
         SignaturesCommand::List(a) => {
+            let format = human_or_json(&a.common, "signatures list")?;
             let engine = engine(&a.common)?;
-            let text = match output_format(&a.common) {
-                OutputFormat::Json => json(&engine.catalog.signatures)?,
-                _ => list_human(&engine.catalog),
+            let text = match format {
+                Shape::Json => json(&engine.catalog.signatures)?,
+                Shape::Human => list_human(&engine.catalog),
             };
             write_output(&a.common, &text)?;
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Show(a) => {
+            let format = human_or_json(&a.common, "signatures show")?;
             let engine = engine(&a.common)?;
             let sig = engine.catalog.get(&a.id).ok_or_else(|| {
                 miette!(
@@ -32,14 +36,15 @@ pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
                     a.id
                 )
             })?;
-            let text = match output_format(&a.common) {
-                OutputFormat::Json => json(sig)?,
-                _ => show_human(sig),
+            let text = match format {
+                Shape::Json => json(sig)?,
+                Shape::Human => show_human(sig),
             };
             write_output(&a.common, &text)?;
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Test(a) => {
+            let format = human_or_json(&a.common, "signatures test")?;
             let mut files = GrammarFiles::load(&a.common.grammars).map_err(miette::Report::new)?;
             if !a.files.is_empty() {
                 // Only the given signature files, on top of the format grammars.
@@ -58,11 +63,59 @@ pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
                 }
             }
             let engine = Engine::from_files(&files).map_err(|e: GrammarError| miette::Report::new(e))?;
-            let (report, failures) = test_examples(&engine);
-            write_output(&a.common, &report)?;
+            let results = wsus_triage::signatures::examples::run_all(&engine);
+            let failures = results.iter().filter(|r| !r.passed).count();
+            let text = match format {
+                Shape::Json => json(&TestDocument {
+                    schema: "wsus-triage-signatures-test/v1",
+                    tool: ToolInfo {
+                        name: "wsus-triage",
+                        version: wsus_triage::VERSION,
+                    },
+                    examples: results.len(),
+                    passed: results.len() - failures,
+                    failed: failures,
+                    results: &results,
+                })?,
+                Shape::Human => test_human(&results),
+            };
+            write_output(&a.common, &text)?;
             Ok(if failures == 0 { EXIT_CLEAN } else { EXIT_FINDINGS })
         }
     }
+}
+
+/// The two shapes the `signatures` commands write.
+enum Shape {
+    Human,
+    Json,
+}
+
+/// The `--format` asked for, when it is one `command` can write; any other is a usage error
+/// rather than human text under another name.
+fn human_or_json(common: &CommonArgs, command: &str) -> miette::Result<Shape> {
+    match output_format(common) {
+        OutputFormat::Human => Ok(Shape::Human),
+        OutputFormat::Json => Ok(Shape::Json),
+        other => {
+            let name = other.to_possible_value().map(|v| v.get_name().to_string());
+            Err(miette!(
+                "--format {} is not supported by `{command}`; use human or json",
+                name.unwrap_or_else(|| format!("{other:?}"))
+            ))
+        }
+    }
+}
+
+/// `signatures test --format json`: the counts, then every example with its outcome.
+#[derive(Serialize)]
+struct TestDocument<'a> {
+    schema: &'static str,
+    tool: ToolInfo,
+    examples: usize,
+    passed: usize,
+    failed: usize,
+    results: &'a [ExampleResult],
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> miette::Result<String> {
@@ -144,10 +197,9 @@ fn show_human(s: &SignatureDef) -> String {
     out
 }
 
-/// Runs every example of every signature through the whole pipeline.
-pub fn test_examples(engine: &Engine) -> (String, usize) {
+/// Each failed example, then the totals.
+fn test_human(results: &[ExampleResult]) -> String {
     let mut out = String::new();
-    let results = wsus_triage::signatures::examples::run_all(engine);
     let failures = results.iter().filter(|r| !r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {
         let _ = writeln!(
@@ -165,7 +217,7 @@ pub fn test_examples(engine: &Engine) -> (String, usize) {
         results.len(),
         results.len() - failures
     );
-    (out, failures)
+    out
 }
 
 /// `explain CODE...`: every reading of each token from the `codes/` tables, with the signatures
