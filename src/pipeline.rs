@@ -236,7 +236,7 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
         .filter(|f| f.is_archive)
         .map(|f| f.path.as_str())
         .collect();
-    let mut zones: Vec<(usize, ScopedZone)> = bundle
+    let mut zones: Vec<((u8, usize), ScopedZone)> = bundle
         .files
         .par_iter()
         .enumerate()
@@ -244,16 +244,11 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
         .filter_map(|(i, f)| {
             let head = f.source.load_head(classify::CLASSIFY_BYTES)?;
             let class = classify::classify(&engine.formats, &f.path, &head);
-            if !matches!(
-                class.kind,
-                FileKind::RegistryHive | FileKind::RegExport | FileKind::RegQueryText
-            ) {
-                return None;
-            }
+            let rank = crate::registry::zone_source_rank(class.kind)?;
             let (bytes, _) = f.source.load(&Limits::default());
             let zone = crate::registry::time_zone_of_file(class.kind, &f.path, &bytes?, class.encoding)?;
             Some((
-                i,
+                (rank, i),
                 ScopedZone {
                     scope: scope_of(&archives, &f.path),
                     zone,
@@ -262,17 +257,9 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
             ))
         })
         .collect();
-    // A hive (the machine's own state) wins over an export of the same scope; then bundle order.
-    let rank = |path: &str| {
-        bundle.files.iter().find(|f| f.path == path).map_or(3, |f| {
-            if f.path.to_ascii_lowercase().ends_with(".reg") {
-                1
-            } else {
-                0
-            }
-        })
-    };
-    zones.sort_by_key(|(i, z)| (z.scope.clone(), rank(&z.source), *i));
+    // Within a scope the file kind decides (hive, then .reg export, then `reg query` text), then
+    // bundle order.
+    zones.sort_by(|(a, za), (b, zb)| za.scope.cmp(&zb.scope).then(a.cmp(b)));
     zones.dedup_by(|a, b| a.1.scope == b.1.scope);
     zones.into_iter().map(|(_, z)| z).collect()
 }
