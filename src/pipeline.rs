@@ -9,8 +9,8 @@ use crate::grammars::{GrammarError, GrammarFiles};
 use crate::intake::{self, BundleError, BundleFile, Limits, classify};
 use crate::kind::FileKind;
 use crate::records::{CountingSink, Problem, RecordSink, TeeSink, Timestamp};
-use crate::signatures::Catalog;
 use crate::signatures::matcher::{BundleMatches, FileMatches, Matcher};
+use crate::signatures::{Catalog, Severity};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -145,12 +145,31 @@ pub struct BundleReport {
     /// Problems of the bundle itself (a damaged top-level archive, a member-count limit).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
+    /// Findings `--min-severity` left out, for the readable reports to say so (not in the JSON
+    /// contract, where the filtered findings are simply absent).
+    #[serde(skip)]
+    pub hidden: Option<HiddenFindings>,
+}
+
+/// How many findings fell below the `--min-severity` floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HiddenFindings {
+    pub floor: Severity,
+    pub count: usize,
 }
 
 impl BundleReport {
     /// True when not one file could be read (exit status 2).
     pub fn nothing_readable(&self) -> bool {
         !self.files.iter().any(|f| f.loaded)
+    }
+
+    /// Keeps the findings at `floor` or above, remembering how many were left out.
+    pub fn keep_findings_from(&mut self, floor: Severity) {
+        let before = self.findings.len();
+        self.findings.retain(|f| f.severity >= floor);
+        let count = before - self.findings.len();
+        self.hidden = (count > 0).then_some(HiddenFindings { floor, count });
     }
 }
 
@@ -195,6 +214,7 @@ pub fn run_opened(engine: &Engine, bundle: intake::Bundle, options: &Options) ->
         files,
         findings,
         problems: bundle.problems,
+        hidden: None,
     }
 }
 
@@ -216,7 +236,7 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
         .filter(|f| f.is_archive)
         .map(|f| f.path.as_str())
         .collect();
-    let mut zones: Vec<(usize, ScopedZone)> = bundle
+    let mut zones: Vec<((u8, usize), ScopedZone)> = bundle
         .files
         .par_iter()
         .enumerate()
@@ -224,16 +244,11 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
         .filter_map(|(i, f)| {
             let head = f.source.load_head(classify::CLASSIFY_BYTES)?;
             let class = classify::classify(&engine.formats, &f.path, &head);
-            if !matches!(
-                class.kind,
-                FileKind::RegistryHive | FileKind::RegExport | FileKind::RegQueryText
-            ) {
-                return None;
-            }
+            let rank = crate::registry::zone_source_rank(class.kind)?;
             let (bytes, _) = f.source.load(&Limits::default());
             let zone = crate::registry::time_zone_of_file(class.kind, &f.path, &bytes?, class.encoding)?;
             Some((
-                i,
+                (rank, i),
                 ScopedZone {
                     scope: scope_of(&archives, &f.path),
                     zone,
@@ -242,17 +257,9 @@ fn registry_zones(engine: &Engine, bundle: &intake::Bundle) -> Vec<ScopedZone> {
             ))
         })
         .collect();
-    // A hive (the machine's own state) wins over an export of the same scope; then bundle order.
-    let rank = |path: &str| {
-        bundle.files.iter().find(|f| f.path == path).map_or(3, |f| {
-            if f.path.to_ascii_lowercase().ends_with(".reg") {
-                1
-            } else {
-                0
-            }
-        })
-    };
-    zones.sort_by_key(|(i, z)| (z.scope.clone(), rank(&z.source), *i));
+    // Within a scope the file kind decides (hive, then .reg export, then `reg query` text), then
+    // bundle order.
+    zones.sort_by(|(a, za), (b, zb)| za.scope.cmp(&zb.scope).then(a.cmp(b)));
     zones.dedup_by(|a, b| a.1.scope == b.1.scope);
     zones.into_iter().map(|(_, z)| z).collect()
 }

@@ -506,6 +506,17 @@ pub fn time_zone_of_file(
     }
 }
 
+/// How much a registry file's time zone is trusted, lower first: a binary hive (the machine's own
+/// state), then a `.reg` export, then `reg query` text; `None` for a kind that records no zone.
+pub fn zone_source_rank(kind: FileKind) -> Option<u8> {
+    match kind {
+        FileKind::RegistryHive => Some(0),
+        FileKind::RegExport => Some(1),
+        FileKind::RegQueryText => Some(2),
+        _ => None,
+    }
+}
+
 /// The bundle's time zone from its registry files, for the pipeline to call before it parses
 /// logs written in local time (and put into `ParseOptions::registry_zone`). A binary hive wins
 /// over a `.reg` export, which wins over `reg query` text (a hive is the machine's own state, an
@@ -514,16 +525,10 @@ pub fn time_zone_of_file(
 pub fn bundle_time_zone<'a>(
     files: impl IntoIterator<Item = (FileKind, &'a str, &'a [u8], Option<TextEncoding>)>,
 ) -> Option<(LocalZone, String)> {
-    let rank = |kind: FileKind| match kind {
-        FileKind::RegistryHive => Some(0),
-        FileKind::RegExport => Some(1),
-        FileKind::RegQueryText => Some(2),
-        _ => None,
-    };
     let mut candidates: Vec<_> = files
         .into_iter()
         .enumerate()
-        .filter_map(|(i, file)| Some(((rank(file.0)?, i), file)))
+        .filter_map(|(i, file)| Some(((zone_source_rank(file.0)?, i), file)))
         .collect();
     candidates.sort_by_key(|c| c.0);
     candidates.into_iter().find_map(|(_, (kind, path, bytes, enc))| {

@@ -188,6 +188,59 @@ fn min_severity_filters_findings_in_the_output() {
 }
 
 #[test]
+fn min_severity_says_what_it_hid_instead_of_no_known_issue() {
+    // The healthy 2022 sample has two info findings (Recovered), nothing at warning or above.
+    let bundle = sample("wsus2022-healthy-noisy");
+    let bundle = bundle.to_str().unwrap();
+    let out = run(&["analyze", "--format", "human", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("No finding at or above warning (2 below it hidden by --min-severity)."),
+        "{text}"
+    );
+    assert!(!text.contains("No known issue found"), "{text}");
+    let out = run(&["analyze", "--format", "markdown", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("No finding at or above warning (2 below it hidden by `--min-severity`)."),
+        "{text}"
+    );
+    assert!(!text.contains("No known issue found"), "{text}");
+    // Without the filter nothing is hidden and nothing is said about it.
+    let out = run(&["analyze", "--format", "human", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("2 finding(s): 0 error, 0 warning, 2 info.\n"), "{text}");
+    assert!(!text.contains("hidden"), "{text}");
+    // Findings shown and some hidden: the count says both.
+    let clients = sample("clients-only-proxy-clone-port");
+    let clients = clients.to_str().unwrap();
+    let out = run(&["analyze", "--format", "human", "--min-severity", "error", clients]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("2 finding(s): 2 error, 0 warning, 0 info (1 below error hidden by --min-severity)."),
+        "{text}"
+    );
+    let out = run(&["analyze", "--format", "markdown", "--min-severity", "error", clients]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("1 finding(s) below error hidden by `--min-severity`."),
+        "{text}"
+    );
+    let out = run(&["analyze", "--format", "html", "--min-severity", "warning", bundle]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("<p>No finding at or above warning (2 below it hidden by <code>--min-severity</code>).</p>"),
+        "{text}"
+    );
+    // JSON keeps the contract's shape: the filtered findings are simply absent.
+    let out = run(&["analyze", "--format", "json", "--min-severity", "warning", bundle]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&String> = doc["bundles"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["bundle", "files", "findings"]);
+    assert_eq!(doc["bundles"][0]["findings"], serde_json::json!([]));
+}
+
+#[test]
 fn human_analyze_output_shows_the_cited_line_at_its_number() {
     let out = run(&[
         "analyze",
@@ -202,6 +255,22 @@ fn human_analyze_output_shows_the_cited_line_at_its_number() {
         "analyze_human_content_401",
         text.replace(env!("CARGO_MANIFEST_DIR"), "<repo>")
     );
+}
+
+#[test]
+fn human_analyze_says_a_problem_of_the_bundle_itself() {
+    // Zip magic followed by junk: the bundle's own problem, and not one file listed.
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.zip");
+    std::fs::write(&junk, b"PK\x03\x04 this was never a zip archive").unwrap();
+    let out = run(&["analyze", "--format", "human", junk.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Bundle problem: zip central directory unreadable"),
+        "the problem itself is said: {text}"
+    );
+    assert!(!text.contains("0 file(s) with problems"), "{text}");
+    assert_eq!(out.status.code(), Some(2), "nothing could be read");
 }
 
 #[test]
@@ -300,6 +369,84 @@ fn signatures_list_show_and_test() {
     let out = run(&["signatures", "test"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(run(&["signatures", "show", "NOPE"]).status.code(), Some(2));
+}
+
+#[test]
+fn signatures_refuse_formats_they_cannot_write() {
+    for args in [
+        &["signatures", "list"][..],
+        &["signatures", "show", "WSUS-CONTENT-VROOT-AUTH"][..],
+        &["signatures", "test"][..],
+    ] {
+        let command = args[..2].join(" ");
+        for format in ["sarif", "html", "markdown", "jsonl", "csv"] {
+            let out = run(&[args, &["--format", format]].concat());
+            assert_eq!(out.status.code(), Some(2), "{command} --format {format}");
+            assert!(out.stdout.is_empty(), "{command} --format {format} printed nothing");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains(&format!(
+                    "--format {format} is not supported by `{command}`; use human or json"
+                )),
+                "{command} --format {format}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn signatures_test_writes_json() {
+    let out = run(&["signatures", "test", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "wsus-triage-signatures-test/v1");
+    let examples = doc["examples"].as_u64().unwrap();
+    assert!(examples > 100, "{examples}");
+    assert_eq!(doc["passed"].as_u64(), Some(examples));
+    assert_eq!(doc["failed"], 0);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len() as u64, examples);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["passed"] == true && r["signature"].is_string())
+    );
+    // A failing example is reported as such, and exits 1.
+    let dir = tempfile::tempdir().unwrap();
+    let sig = dir.path().join("BAD.toml");
+    std::fs::write(
+        &sig,
+        r#"id = "TEST-NEVER-FIRES"
+title = "t"
+severity = "warning"
+origin = "test"
+summary = "s"
+remediation = "r"
+[[evidence]]
+id = "e"
+kinds = ["windowsupdate-log"]
+describe = "d"
+[evidence.where]
+text = { contains = "no such text anywhere" }
+[[confidence]]
+level = "high"
+require = ["e"]
+[[examples]]
+name = "expects a finding that cannot come"
+kind = "windowsupdate-log"
+file = "WindowsUpdate.log"
+text = "2024/11/20 10:14:02.1234567 1204  5520  Agent           WSUS server: http://wsus01:8530"
+expect = "high"
+"#,
+    )
+    .unwrap();
+    let out = run(&["signatures", "test", "--format", "json", sig.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((doc["examples"].as_u64(), doc["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(doc["results"][0]["signature"], "TEST-NEVER-FIRES");
+    assert_eq!(doc["results"][0]["passed"], false);
+    assert!(doc["results"][0]["failure"].is_string(), "{doc}");
 }
 
 #[test]

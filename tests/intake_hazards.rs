@@ -413,3 +413,106 @@ fn a_missing_bundle_is_an_error_not_a_panic() {
     let engine = Engine::load(&[]).unwrap();
     assert!(run_bundle(&engine, Path::new("/nonexistent/bundle.zip"), &Options::default()).is_err());
 }
+
+/// The same archive with its central directory (and end record) cut off, as a download stopped
+/// just before the end leaves it: intake must salvage it from the local headers.
+fn without_central_directory(z: &[u8]) -> Vec<u8> {
+    let central = z.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    z[..central].to_vec()
+}
+
+/// The problems of a member other than the note that it was recovered from a damaged archive.
+fn problems_but_recovery(f: &FileReport) -> Vec<String> {
+    f.problems
+        .iter()
+        .map(|p| p.message.clone())
+        .filter(|m| !m.contains("recovered from a damaged archive"))
+        .collect()
+}
+
+#[test]
+fn damaged_zip_applies_the_same_member_limits_as_an_intact_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = vec![b'A'; 40 << 20]; // 40 MiB compressing ~1000x
+    let log = IIS.repeat(100); // ~30 KB
+    let z = zip_of(&[
+        ("bomb.log", &bomb),
+        ("a/u_ex1.log", log.as_bytes()),
+        ("a/u_ex2.log", log.as_bytes()),
+        ("WindowsUpdate.log", WU.as_bytes()),
+    ]);
+    let intact = write(dir.path(), "intact.zip", &z);
+    let damaged = write(dir.path(), "damaged.zip", &without_central_directory(&z));
+    let cases = [
+        ("ratio", Limits::default(), "bomb.log", "suspected zip bomb"),
+        (
+            "member size",
+            Limits {
+                max_ratio: u64::MAX,
+                max_member_bytes: 1 << 20,
+                ..Limits::default()
+            },
+            "bomb.log",
+            "--max-member-bytes",
+        ),
+        (
+            "bundle total",
+            Limits {
+                max_ratio: u64::MAX,
+                max_total_bytes: (40 << 20) + (log.len() + WU.len()) as u64,
+                ..Limits::default()
+            },
+            "a/u_ex2.log",
+            "--max-total-bytes",
+        ),
+    ];
+    for (what, limits, refused, needle) in cases {
+        let ri = inventory_with(&intact, limits.clone());
+        let rd = inventory_with(&damaged, limits);
+        assert!(
+            rd.problems
+                .iter()
+                .any(|p| p.message.contains("central directory unreadable")),
+            "{what}: the damaged copy went through salvage: {:?}",
+            rd.problems
+        );
+        let (fi, fd) = (file(&ri, refused), file(&rd, refused));
+        assert!(has_problem(fi, needle), "{what}, intact: {:?}", fi.problems);
+        assert_eq!(
+            problems_but_recovery(fd),
+            problems_but_recovery(fi),
+            "{what}: same problem when damaged"
+        );
+        assert!(
+            fd.records.is_none() && fd.kind.name() == fi.kind.name(),
+            "{what}: {fd:?}"
+        );
+        assert_eq!(
+            file(&rd, "WindowsUpdate.log").kind.name(),
+            "windowsupdate-log",
+            "{what}"
+        );
+        assert_eq!(file(&rd, "a/u_ex1.log").records, Some(100), "{what}");
+    }
+}
+
+#[test]
+fn damaged_zip_reports_unsafe_member_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = zip_of(&[
+        ("../../evil.log", WU.as_bytes()),
+        ("/etc/abs.log", WU.as_bytes()),
+        ("C:\\Windows\\WindowsUpdate.log", WU.as_bytes()),
+    ]);
+    let r = inventory(&write(dir.path(), "b.zip", &without_central_directory(&z)));
+    for (path, what) in [
+        ("evil.log", "'..'"),
+        ("etc/abs.log", "absolute"),
+        ("Windows/WindowsUpdate.log", "drive letter"),
+    ] {
+        let f = file(&r, path);
+        assert!(has_problem(f, what), "{path}: {:?}", f.problems);
+        assert!(has_problem(f, "is unsafe"), "{path}: {:?}", f.problems);
+        assert_eq!(f.kind.name(), "windowsupdate-log", "the content is still read");
+    }
+}

@@ -476,6 +476,72 @@ fn bundle_time_zone_prefers_the_hive() {
     assert!(registry::bundle_time_zone(std::iter::empty()).is_none());
 }
 
+/// `reg query` text of another zone (UTC) than the SYSTEM hive of [`three_sources`] (AUS Eastern).
+const UTC_QUERY: &str = "\r\nHKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\TimeZoneInformation\r\n\
+     \x20   Bias    REG_DWORD    0x0\r\n\
+     \x20   StandardBias    REG_DWORD    0x0\r\n\
+     \x20   DaylightBias    REG_DWORD    0x0\r\n\
+     \x20   TimeZoneKeyName    REG_SZ    UTC\r\n\r\n";
+
+/// The time zone the pipeline gives a Windows 10 WindowsUpdate.log (local time, no offset) in a
+/// bundle of `files` and that log.
+fn log_zone_in_bundle(files: Vec<(String, Vec<u8>)>) -> String {
+    use wsus_triage::intake::{Bundle, Limits};
+    use wsus_triage::pipeline::{Engine, Options, run_opened};
+    let mut files = files;
+    files.push((
+        "Client/WindowsUpdate.log".into(),
+        b"2024/11/20 10:14:02.1234567 1204  5520  Agent           WSUS server: http://wsus01:8530\r\n".to_vec(),
+    ));
+    let engine = Engine::load(&[]).unwrap();
+    let report = run_opened(
+        &engine,
+        Bundle::from_memory("b", files, &Limits::default()),
+        &Options::default(),
+    );
+    let log = report
+        .files
+        .iter()
+        .find(|f| f.path == "Client/WindowsUpdate.log")
+        .unwrap();
+    assert_eq!(log.kind, FileKind::WindowsupdateLog);
+    log.time_zone.clone().unwrap_or_default()
+}
+
+#[test]
+fn a_hive_zone_wins_over_conflicting_reg_query_text_whatever_the_bundle_order() {
+    let hive = three_sources().remove(0).2;
+    // `reg query` text first in bundle order, then after the hive: the hive decides both times.
+    for (query_path, hive_path) in [
+        ("A/tz-query.txt", "Z/Registry/SYSTEM"),
+        ("Z/tz-query.txt", "A/Registry/SYSTEM"),
+    ] {
+        let zone = log_zone_in_bundle(vec![
+            (query_path.into(), UTC_QUERY.as_bytes().to_vec()),
+            (hive_path.into(), hive.clone()),
+        ]);
+        assert!(
+            zone.contains("AUS Eastern Standard Time") && zone.contains(hive_path),
+            "query {query_path}, hive {hive_path}: {zone}"
+        );
+    }
+    // A .reg export beats `reg query` text the same way.
+    let reg = three_sources().remove(1).2;
+    for (query_path, reg_path) in [("A/tz-query.txt", "Z/tz.reg"), ("Z/tz-query.txt", "A/tz.reg")] {
+        let zone = log_zone_in_bundle(vec![
+            (query_path.into(), UTC_QUERY.as_bytes().to_vec()),
+            (reg_path.into(), reg.clone()),
+        ]);
+        assert!(
+            zone.contains("AUS Eastern Standard Time") && zone.contains(reg_path),
+            "query {query_path}, export {reg_path}: {zone}"
+        );
+    }
+    // Alone, the `reg query` text gives its zone (the test above is not won by default).
+    let zone = log_zone_in_bundle(vec![("A/tz-query.txt".into(), UTC_QUERY.as_bytes().to_vec())]);
+    assert!(zone.contains("UTC") && zone.contains("A/tz-query.txt"), "{zone}");
+}
+
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus");
 
 /// (file, records, problems, keys, values) for every hive of the corpus. The key counts of the

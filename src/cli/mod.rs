@@ -146,7 +146,7 @@ fn analyze(a: AnalyzeArgs, diagnose: bool) -> miette::Result<u8> {
                 if r.nothing_readable() {
                     unreadable += 1;
                 }
-                r.findings.retain(|f| f.severity >= floor);
+                r.keep_findings_from(floor);
                 reports.push(r);
             }
             Err(e) => {

@@ -1,7 +1,8 @@
 //! `signatures list|show|test` and `explain` (rendering the library's explanations).
 
-use super::args::{ExplainArgs, OutputFormat, SignaturesCommand};
+use super::args::{CommonArgs, ExplainArgs, OutputFormat, SignaturesCommand};
 use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, engine, output_format, write_output};
+use clap::ValueEnum;
 use miette::{IntoDiagnostic, miette};
 use serde::Serialize;
 use std::fmt::Write;
@@ -9,20 +10,24 @@ use wsus_triage::codes;
 use wsus_triage::explain::{self, CodeBook, Explanation, Reading, ReadingKind};
 use wsus_triage::grammars::{GrammarError, GrammarFile, GrammarFiles};
 use wsus_triage::pipeline::Engine;
-use wsus_triage::signatures::{Catalog, SignatureDef};
+use wsus_triage::signatures::examples::ExampleResult;
+use wsus_triage::signatures::predicate::{inline_toml, rule_key};
+use wsus_triage::signatures::{Catalog, Requirement, SignatureDef};
 
 pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
     match cmd {
         SignaturesCommand::List(a) => {
+            let format = human_or_json(&a.common, "signatures list")?;
             let engine = engine(&a.common)?;
-            let text = match output_format(&a.common) {
-                OutputFormat::Json => json(&engine.catalog.signatures)?,
-                _ => list_human(&engine.catalog),
+            let text = match format {
+                Shape::Json => json(&engine.catalog.signatures)?,
+                Shape::Human => list_human(&engine.catalog),
             };
             write_output(&a.common, &text)?;
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Show(a) => {
+            let format = human_or_json(&a.common, "signatures show")?;
             let engine = engine(&a.common)?;
             let sig = engine.catalog.get(&a.id).ok_or_else(|| {
                 miette!(
@@ -31,14 +36,15 @@ pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
                     a.id
                 )
             })?;
-            let text = match output_format(&a.common) {
-                OutputFormat::Json => json(sig)?,
-                _ => show_human(sig),
+            let text = match format {
+                Shape::Json => json(sig)?,
+                Shape::Human => show_human(sig),
             };
             write_output(&a.common, &text)?;
             Ok(EXIT_CLEAN)
         }
         SignaturesCommand::Test(a) => {
+            let format = human_or_json(&a.common, "signatures test")?;
             let mut files = GrammarFiles::load(&a.common.grammars).map_err(miette::Report::new)?;
             if !a.files.is_empty() {
                 // Only the given signature files, on top of the format grammars.
@@ -57,11 +63,59 @@ pub fn run(cmd: SignaturesCommand) -> miette::Result<u8> {
                 }
             }
             let engine = Engine::from_files(&files).map_err(|e: GrammarError| miette::Report::new(e))?;
-            let (report, failures) = test_examples(&engine);
-            write_output(&a.common, &report)?;
+            let results = wsus_triage::signatures::examples::run_all(&engine);
+            let failures = results.iter().filter(|r| !r.passed).count();
+            let text = match format {
+                Shape::Json => json(&TestDocument {
+                    schema: "wsus-triage-signatures-test/v1",
+                    tool: ToolInfo {
+                        name: "wsus-triage",
+                        version: wsus_triage::VERSION,
+                    },
+                    examples: results.len(),
+                    passed: results.len() - failures,
+                    failed: failures,
+                    results: &results,
+                })?,
+                Shape::Human => test_human(&results),
+            };
+            write_output(&a.common, &text)?;
             Ok(if failures == 0 { EXIT_CLEAN } else { EXIT_FINDINGS })
         }
     }
+}
+
+/// The two shapes the `signatures` commands write.
+enum Shape {
+    Human,
+    Json,
+}
+
+/// The `--format` asked for, when it is one `command` can write; any other is a usage error
+/// rather than human text under another name.
+fn human_or_json(common: &CommonArgs, command: &str) -> miette::Result<Shape> {
+    match output_format(common) {
+        OutputFormat::Human => Ok(Shape::Human),
+        OutputFormat::Json => Ok(Shape::Json),
+        other => {
+            let name = other.to_possible_value().map(|v| v.get_name().to_string());
+            Err(miette!(
+                "--format {} is not supported by `{command}`; use human or json",
+                name.unwrap_or_else(|| format!("{other:?}"))
+            ))
+        }
+    }
+}
+
+/// `signatures test --format json`: the counts, then every example with its outcome.
+#[derive(Serialize)]
+struct TestDocument<'a> {
+    schema: &'static str,
+    tool: ToolInfo,
+    examples: usize,
+    passed: usize,
+    failed: usize,
+    results: &'a [ExampleResult],
 }
 
 fn json<T: Serialize + ?Sized>(value: &T) -> miette::Result<String> {
@@ -112,7 +166,7 @@ fn show_human(s: &SignatureDef) -> String {
             let kinds: Vec<&str> = e.kinds.iter().map(|k| k.name()).collect();
             let _ = writeln!(out, "  {} [{}] {}", e.id, kinds.join(", "), e.describe);
             for (field, p) in &e.predicates {
-                let _ = writeln!(out, "      {field} {}", toml::to_string(p).unwrap_or_default().trim());
+                let _ = writeln!(out, "      {} = {}", rule_key(field), p.to_rule_text());
             }
         }
     }
@@ -122,10 +176,14 @@ fn show_human(s: &SignatureDef) -> String {
             let reqs: Vec<String> = t
                 .require
                 .iter()
-                .map(|r| {
-                    toml::to_string(r)
-                        .map(|t| t.trim().replace('\n', ", "))
-                        .unwrap_or_else(|_| r.evidence().to_string())
+                .map(|r| match r {
+                    Requirement::Id(id) => id.clone(),
+                    // The tier's keys without the braces: `evidence = "x", min_distinct = 2`.
+                    threshold => {
+                        let table = inline_toml(threshold);
+                        let keys = table.strip_prefix("{ ").and_then(|t| t.strip_suffix(" }"));
+                        keys.map_or(table.clone(), str::to_string)
+                    }
                 })
                 .collect();
             let _ = writeln!(out, "  {:<6} when {}", t.level.name(), reqs.join(" and "));
@@ -139,10 +197,9 @@ fn show_human(s: &SignatureDef) -> String {
     out
 }
 
-/// Runs every example of every signature through the whole pipeline.
-pub fn test_examples(engine: &Engine) -> (String, usize) {
+/// Each failed example, then the totals.
+fn test_human(results: &[ExampleResult]) -> String {
     let mut out = String::new();
-    let results = wsus_triage::signatures::examples::run_all(engine);
     let failures = results.iter().filter(|r| !r.passed).count();
     for r in results.iter().filter(|r| !r.passed) {
         let _ = writeln!(
@@ -160,7 +217,7 @@ pub fn test_examples(engine: &Engine) -> (String, usize) {
         results.len(),
         results.len() - failures
     );
-    (out, failures)
+    out
 }
 
 /// `explain CODE...`: every reading of each token from the `codes/` tables, with the signatures
@@ -311,5 +368,47 @@ fn wrap_into(out: &mut String, indent: &str, text: &str, width: usize) {
     }
     if !line.is_empty() {
         let _ = writeln!(out, "{indent}{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wsus_triage::signatures::predicate::PredicateDef;
+
+    /// Equality predicates (`sc-status = "401"`, `fact = "vdir"`) used to print blank: every
+    /// predicate of the embedded catalog must show as a rule line that reads back as itself.
+    #[test]
+    fn show_prints_every_predicate_of_the_catalog_as_rule_text() {
+        let engine = Engine::load(&[]).unwrap();
+        let mut equalities = 0;
+        for sig in &engine.catalog.signatures {
+            let text = show_human(sig);
+            for e in &sig.evidence {
+                for (field, p) in &e.predicates {
+                    let line = format!("      {} = {}", rule_key(field), p.to_rule_text());
+                    assert!(
+                        text.lines().any(|l| l == line),
+                        "{}: {line:?} missing from\n{text}",
+                        sig.id
+                    );
+                    let back: toml::Table = toml::from_str(line.trim()).unwrap();
+                    let back: PredicateDef = back[field.as_str()].clone().try_into().unwrap();
+                    assert_eq!(back.to_rule_text(), p.to_rule_text(), "{}", sig.id);
+                    equalities += matches!(p, PredicateDef::Equals(_)) as usize;
+                }
+            }
+        }
+        assert!(equalities > 10, "the catalog has equality predicates ({equalities})");
+        let auth = show_human(engine.catalog.get("WSUS-CLIENT-HTTP-AUTH-DENIED").unwrap());
+        assert!(auth.contains("\n      sc-status = \"401\"\n"), "{auth}");
+        assert!(
+            auth.contains("medium when evidence = \"iis-services-401\", min_distinct = 2\n"),
+            "{auth}"
+        );
+        assert!(
+            auth.contains("\n      \"cs(User-Agent)\" = { not_regex = \"(?i)^Mozilla/\" }\n"),
+            "{auth}"
+        );
     }
 }

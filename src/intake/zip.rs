@@ -1,7 +1,7 @@
 //! Zip archives (the `zip` crate), read from memory: the central directory is parsed once and
 //! shared; each member is decompressed only when a worker thread parses it, through a bounded read.
 //! An archive whose central directory is damaged or missing (a truncated download) is salvaged by
-//! scanning its local headers from the start.
+//! scanning its local headers from the start, under the same per-member limits (ratio, size, total).
 
 use super::paths::{join, normalize_member_name};
 use super::{ArchiveIdentity, BundleFile, Bytes, Limits, Source, Walker, arc_bytes};
@@ -119,20 +119,25 @@ pub(super) fn expand(
         let method = entry.compression();
         drop(entry);
 
-        let normalized = normalize_member_name(&raw_name);
         let mut member_problems = Vec::new();
-        if !normalized.changes.is_empty() {
-            member_problems.push(Problem::new(format!(
-                "member name {raw_name:?} is unsafe ({}): listed under its normalized name",
-                normalized.changes.join(", ")
-            )));
-        }
-        let path = if normalized.path.is_empty() {
-            format!("member-{index}")
-        } else {
-            normalized.path
+        let path = member_path(prefix, &raw_name, index, &mut member_problems);
+        let header = MemberHeader {
+            size,
+            compressed,
+            encrypted,
+            method,
         };
-        let path = join(prefix, &path);
+        if let Err(message) = admit(walker, &header) {
+            member_problems.push(Problem::new(message));
+            walker.push(BundleFile {
+                path,
+                size,
+                source: Source::Unreadable,
+                is_archive: false,
+                problems: member_problems,
+            });
+            continue;
+        }
         let refuse = |walker: &mut Walker<'_>, message: String, mut member_problems: Vec<Problem>| {
             member_problems.push(Problem::new(message));
             walker.push(BundleFile {
@@ -143,60 +148,6 @@ pub(super) fn expand(
                 problems: member_problems,
             });
         };
-
-        if encrypted {
-            refuse(
-                walker,
-                "encrypted member: not read (wsus-triage does not take passwords)".into(),
-                member_problems,
-            );
-            continue;
-        }
-        if !matches!(
-            method,
-            CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64
-        ) {
-            refuse(
-                walker,
-                format!("compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"),
-                member_problems,
-            );
-            continue;
-        }
-        if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > limits.max_ratio {
-            refuse(
-                walker,
-                format!(
-                    "suspected zip bomb: {size} bytes from {compressed} compressed (ratio {} > {}); not read (raise --max-ratio)",
-                    size / compressed.max(1),
-                    limits.max_ratio
-                ),
-                member_problems,
-            );
-            continue;
-        }
-        if size > limits.max_member_bytes {
-            refuse(
-                walker,
-                format!(
-                    "member of {size} bytes exceeds the member limit of {} bytes (raise --max-member-bytes)",
-                    limits.max_member_bytes
-                ),
-                member_problems,
-            );
-            continue;
-        }
-        if !walker.reserve(size) {
-            refuse(
-                walker,
-                format!(
-                    "bundle limit of {} uncompressed bytes reached: not read (raise --max-total-bytes)",
-                    limits.max_total_bytes
-                ),
-                member_problems,
-            );
-            continue;
-        }
         match peek(&mut archive, index) {
             Ok(head) if super::ArchiveFormat::sniff(&head).is_some() => {
                 let member = ZipMember {
@@ -240,6 +191,75 @@ pub(super) fn expand(
     }
 }
 
+/// The bundle path of member `index` named `raw_name`, normalized; an unsafe name (`..`, absolute,
+/// drive letter) is reported in `problems`, whichever header the name came from.
+fn member_path(prefix: &str, raw_name: &str, index: usize, problems: &mut Vec<Problem>) -> String {
+    let normalized = normalize_member_name(raw_name);
+    if !normalized.changes.is_empty() {
+        problems.push(Problem::new(format!(
+            "member name {raw_name:?} is unsafe ({}): listed under its normalized name",
+            normalized.changes.join(", ")
+        )));
+    }
+    if normalized.path.is_empty() {
+        join(prefix, &format!("member-{index}"))
+    } else {
+        join(prefix, &normalized.path)
+    }
+}
+
+/// What a member's header (central or local) says about it, enough to decide whether to read it.
+struct MemberHeader {
+    size: u64,
+    compressed: u64,
+    encrypted: bool,
+    method: CompressionMethod,
+}
+
+/// The per-member limits, the same whether the central directory or a salvaged local header
+/// describes the member: `Err` says why it is not read; `Ok` has reserved its size from the
+/// bundle budget.
+fn admit(walker: &mut Walker<'_>, header: &MemberHeader) -> Result<(), String> {
+    let limits = walker.limits;
+    let MemberHeader {
+        size,
+        compressed,
+        encrypted,
+        method,
+    } = *header;
+    if encrypted {
+        return Err("encrypted member: not read (wsus-triage does not take passwords)".into());
+    }
+    if !matches!(
+        method,
+        CompressionMethod::Stored | CompressionMethod::Deflated | CompressionMethod::Deflate64
+    ) {
+        return Err(format!(
+            "compressed with {method:?}, which wsus-triage does not read; recompress with Deflate"
+        ));
+    }
+    if size > RATIO_CHECK_FLOOR && size / compressed.max(1) > limits.max_ratio {
+        return Err(format!(
+            "suspected zip bomb: {size} bytes from {compressed} compressed (ratio {} > {}); not read (raise --max-ratio)",
+            size / compressed.max(1),
+            limits.max_ratio
+        ));
+    }
+    if size > limits.max_member_bytes {
+        return Err(format!(
+            "member of {size} bytes exceeds the member limit of {} bytes (raise --max-member-bytes)",
+            limits.max_member_bytes
+        ));
+    }
+    if !walker.reserve(size) {
+        return Err(format!(
+            "bundle limit of {} uncompressed bytes reached: not read (raise --max-total-bytes)",
+            limits.max_total_bytes
+        ));
+    }
+    Ok(())
+}
+
 /// The first bytes of a member, to recognize archives inside archives.
 fn peek(archive: &mut ZipArchive<Cursor<Bytes>>, index: usize) -> Result<Vec<u8>, ZipError> {
     let file = archive.by_index(index)?;
@@ -259,11 +279,10 @@ fn salvage(
     problems: &mut Vec<Problem>,
     cause: &ZipError,
 ) {
-    let limits = walker.limits;
     let mut cursor = Cursor::new(&bytes[..]);
     let mut recovered = 0usize;
     let mut stop_reason = None;
-    loop {
+    for index in 0.. {
         if !walker.has_room() {
             walker.member_limit_reached();
             break;
@@ -283,41 +302,38 @@ fn salvage(
             .name()
             .map(|n| n.into_owned())
             .unwrap_or_else(|_| String::from_utf8_lossy(file.name_raw()).into_owned());
-        let normalized = normalize_member_name(&raw_name);
-        let path = join(
-            prefix,
-            if normalized.path.is_empty() {
-                "member"
-            } else {
-                &normalized.path
-            },
-        );
         let mut member_problems = vec![Problem::new(
             "recovered from a damaged archive by scanning local headers",
         )];
-        if file.encrypted() {
-            member_problems.push(Problem::new("encrypted member: not read"));
+        let path = member_path(prefix, &raw_name, index, &mut member_problems);
+        // The local header declares the sizes (a member written with a data descriptor does not,
+        // and stops the scan above), so the limits of an intact archive apply unchanged.
+        let header = MemberHeader {
+            size: file.size(),
+            compressed: file.compressed_size(),
+            encrypted: file.encrypted(),
+            method: file.compression(),
+        };
+        if let Err(message) = admit(walker, &header) {
+            member_problems.push(Problem::new(message));
             walker.push(BundleFile {
                 path,
-                size: file.size(),
+                size: header.size,
                 source: Source::Unreadable,
                 is_archive: false,
                 problems: member_problems,
             });
-            continue;
+            continue; // dropping `file` skips its compressed data
         }
-        let cap = limits
-            .max_member_bytes
-            .min(limits.max_total_bytes.saturating_sub(walker.total_bytes));
-        let mut buf = Vec::new();
+        let cap = header.size;
+        let mut buf = Vec::with_capacity(cap.min(64 << 20) as usize);
         let result = file.take(cap + 1).read_to_end(&mut buf);
         if buf.len() as u64 > cap {
             buf.truncate(cap as usize);
-            member_problems.push(Problem::new(
-                "member exceeds the size limits: only the first part was read",
-            ));
+            member_problems.push(Problem::new(format!(
+                "member holds more data than its header declares ({cap} bytes): read stopped there"
+            )));
         }
-        walker.reserve(buf.len() as u64);
         recovered += 1;
         if let Err(e) = result {
             member_problems.push(Problem::new(format!(

@@ -35,8 +35,25 @@ pub fn render(bundles: &[BundleReport], with_findings: bool) -> String {
     for b in bundles {
         let _ = writeln!(out, "<h1>{}</h1>", esc(&b.bundle));
         if with_findings {
-            if b.findings.is_empty() {
-                out.push_str("<p>No known issue found.</p>\n");
+            match (b.findings.is_empty(), b.hidden) {
+                (true, None) => out.push_str("<p>No known issue found.</p>\n"),
+                (true, Some(h)) => {
+                    let _ = writeln!(
+                        out,
+                        "<p>No finding at or above {} ({} below it hidden by <code>--min-severity</code>).</p>",
+                        h.floor.name(),
+                        h.count
+                    );
+                }
+                (false, Some(h)) => {
+                    let _ = writeln!(
+                        out,
+                        "<p>{} finding(s) below {} hidden by <code>--min-severity</code>.</p>",
+                        h.count,
+                        h.floor.name()
+                    );
+                }
+                (false, None) => {}
             }
             for f in &b.findings {
                 let _ = writeln!(

@@ -199,21 +199,36 @@ pub fn render(bundles: &[BundleReport], color: bool, width: usize) -> String {
     out
 }
 
+/// Bundle problems quoted in the summary; the rest are counted and left to `inventory`.
+const BUNDLE_PROBLEMS_SHOWN: usize = 5;
+
 /// What was found, what was read and what was not: the answer to "why is this empty?".
 pub fn reading_summary(b: &BundleReport) -> String {
     let mut out = String::new();
     let count = |s: Severity| b.findings.iter().filter(|f| f.severity == s).count();
-    if b.findings.is_empty() {
-        out.push_str("No known issue found.\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "{} finding(s): {} error, {} warning, {} info.",
-            b.findings.len(),
-            count(Severity::Error),
-            count(Severity::Warning),
-            count(Severity::Info)
-        );
+    match (b.findings.is_empty(), b.hidden) {
+        (true, None) => out.push_str("No known issue found.\n"),
+        (true, Some(h)) => {
+            let _ = writeln!(
+                out,
+                "No finding at or above {} ({} below it hidden by --min-severity).",
+                h.floor.name(),
+                h.count
+            );
+        }
+        (false, hidden) => {
+            let hidden = hidden
+                .map(|h| format!(" ({} below {} hidden by --min-severity)", h.count, h.floor.name()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{} finding(s): {} error, {} warning, {} info{hidden}.",
+                b.findings.len(),
+                count(Severity::Error),
+                count(Severity::Warning),
+                count(Severity::Info)
+            );
+        }
     }
     let mut by_kind: BTreeMap<FileKind, (usize, u64)> = BTreeMap::new();
     let mut not_read: BTreeMap<String, usize> = BTreeMap::new();
@@ -243,8 +258,21 @@ pub fn reading_summary(b: &BundleReport) -> String {
         let parts: Vec<String> = not_read.iter().map(|(what, n)| format!("{n} {what}")).collect();
         let _ = writeln!(out, "Not read: {}.", parts.join("; "));
     }
+    // The bundle's own problems (a damaged archive, a limit that stopped the listing) belong to no
+    // file, so they are said here rather than left to `inventory`.
+    for p in b.problems.iter().take(BUNDLE_PROBLEMS_SHOWN) {
+        let _ = writeln!(out, "Bundle problem: {p}");
+    }
+    let unshown = b.problems.len().saturating_sub(BUNDLE_PROBLEMS_SHOWN);
+    if unshown > 0 {
+        let _ = writeln!(
+            out,
+            "{unshown} more bundle problem(s): run `wsus-triage inventory {}` to see them.",
+            b.bundle
+        );
+    }
     let with_problems = b.files.iter().filter(|f| !f.problems.is_empty()).count();
-    if with_problems > 0 || !b.problems.is_empty() {
+    if with_problems > 0 {
         let _ = writeln!(
             out,
             "{with_problems} file(s) with problems: run `wsus-triage inventory {}` to see them.",

@@ -10,8 +10,17 @@ pub fn render(bundles: &[BundleReport], with_findings: bool) -> String {
     for b in bundles {
         let _ = writeln!(out, "# {}\n", b.bundle);
         if with_findings {
-            if b.findings.is_empty() {
-                out.push_str("No known issue found.\n\n");
+            match (b.findings.is_empty(), b.hidden) {
+                (true, None) => out.push_str("No known issue found.\n\n"),
+                (true, Some(h)) => {
+                    let _ = writeln!(
+                        out,
+                        "No finding at or above {} ({} below it hidden by `--min-severity`).\n",
+                        h.floor.name(),
+                        h.count
+                    );
+                }
+                (false, _) => {}
             }
             for f in &b.findings {
                 let _ = writeln!(out, "## {} — {}\n", f.signature, f.title);
@@ -37,6 +46,14 @@ pub fn render(bundles: &[BundleReport], with_findings: bool) -> String {
                     let _ = writeln!(out, "- <{r}>");
                 }
                 out.push('\n');
+            }
+            if let Some(h) = b.hidden.filter(|_| !b.findings.is_empty()) {
+                let _ = writeln!(
+                    out,
+                    "{} finding(s) below {} hidden by `--min-severity`.\n",
+                    h.count,
+                    h.floor.name()
+                );
             }
         }
         out.push_str("| File | Kind | Encoding | Bytes | Records | Problems |\n|---|---|---|---:|---:|---:|\n");

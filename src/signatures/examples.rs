@@ -7,7 +7,7 @@ use crate::intake::{Bundle, Limits};
 use crate::pipeline::{Engine, Options, run_opened};
 
 /// The outcome of one example.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ExampleResult {
     pub signature: String,
     /// 1-based index of the example in its file.
@@ -15,6 +15,7 @@ pub struct ExampleResult {
     pub name: String,
     pub passed: bool,
     /// What went wrong, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
 

@@ -76,6 +76,34 @@ fn compiled(pattern: &str) -> Result<Regex, String> {
 }
 
 impl PredicateDef {
+    /// The predicate as it is written in a signature file, on one line: `"401"`,
+    /// `{ any = ["200", "206"] }`, `{ codes = ["0x80244017"], not_regex = '...' }`.
+    pub fn to_rule_text(&self) -> String {
+        inline_toml(self)
+    }
+}
+
+/// A field name as a TOML key: bare when it can be (`sc-status`), quoted otherwise
+/// (`"cs(User-Agent)"`).
+pub fn rule_key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if bare { name.to_string() } else { inline_toml(name) }
+}
+
+/// Any rule-language value as one line of TOML (a string, an array or an inline table). A value
+/// TOML cannot hold says so in the text instead of vanishing.
+pub fn inline_toml<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = String::new();
+    match value.serialize(toml::ser::ValueSerializer::new(&mut out)) {
+        Ok(_) => out,
+        Err(e) => format!("<cannot be written as TOML: {e}>"),
+    }
+}
+
+impl PredicateDef {
     pub fn compile(&self) -> Result<Predicate, String> {
         let t = match self {
             PredicateDef::Equals(v) => return Ok(Predicate::Equals(v.clone())),
@@ -215,6 +243,37 @@ mod tests {
         assert!(!c.test(Some("*FAILED* [80244018]")));
         let w = p("{ code = \"0x80072EE2\" }");
         assert!(w.test(Some("12002")), "a Win32 number matches its HRESULT");
+    }
+
+    /// `signatures show` printed equality predicates blank: a bare string is not a TOML document.
+    #[test]
+    fn every_predicate_kind_is_rendered_as_rule_text_that_reads_back() {
+        for (written, rendered) in [
+            ("\"401\"", "\"401\""),
+            ("{ any = [\"200\", \"206\"] }", "{ any = [\"200\", \"206\"] }"),
+            ("{ regex = '(?i)^/Content/\\d' }", "{ regex = '(?i)^/Content/\\d' }"),
+            ("{ not_regex = '^Mozilla/5' }", "{ not_regex = \"^Mozilla/5\" }"),
+            ("{ contains = \"WebException\" }", "{ contains = \"WebException\" }"),
+            ("{ code = \"0x80244017\" }", "{ code = \"0x80244017\" }"),
+            (
+                "{ codes = [\"0x80244017\", \"0x80244018\"], not_regex = 'x' }",
+                "{ not_regex = \"x\", codes = [\"0x80244017\", \"0x80244018\"] }",
+            ),
+            ("{ present = true }", "{ present = true }"),
+            ("{ at_least = 3, at_most = 10.5 }", "{ at_least = 3.0, at_most = 10.5 }"),
+        ] {
+            #[derive(Deserialize)]
+            struct W {
+                v: PredicateDef,
+            }
+            let def = toml::from_str::<W>(&format!("v = {written}")).unwrap().v;
+            let text = def.to_rule_text();
+            assert_eq!(text, rendered, "{written}");
+            let back = toml::from_str::<W>(&format!("v = {text}")).unwrap().v;
+            assert_eq!(back.to_rule_text(), text, "{written} reads back as written");
+        }
+        assert_eq!(rule_key("sc-status"), "sc-status");
+        assert_eq!(rule_key("cs(User-Agent)"), "\"cs(User-Agent)\"");
     }
 
     #[test]
