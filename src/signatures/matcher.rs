@@ -1123,6 +1123,33 @@ impl RecordSink for FileMatchState<'_> {
     }
 }
 
+/// The hit of a record on which `rule` failed. With `defer_spans` (a one-line record) the cited
+/// line is the record's and its spans are found when the file ends ([`Hit::spans_pending`]).
+fn new_hit(file: u32, rule: &Rule, view: &mut View<'_, '_>, group: u64, defer_spans: bool) -> Hit {
+    let record = view.record;
+    let (position, text, spans) = if defer_spans {
+        (record.position.clone(), record.text.to_string(), Vec::new())
+    } else {
+        cited(view, &rule.predicates)
+    };
+    Hit {
+        file,
+        position,
+        time: record.time,
+        text,
+        spans,
+        group,
+        distinct: rule
+            .correlate
+            .as_ref()
+            .and_then(|c| c.distinct.as_deref())
+            .and_then(|d| record.field(d))
+            .map(str::to_string),
+        captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
+        spans_pending: defer_spans,
+    }
+}
+
 /// The value an evidence captures from a record.
 fn capture(c: &Capture, record: &Record<'_>) -> Option<String> {
     let v = if c.field == "text" {
@@ -1183,48 +1210,16 @@ impl FileMatchState<'_> {
                     window_ms: window,
                     ..RuleStats::default()
                 });
-                let by_text = text_predicates(&rule.predicates).next().is_some();
+                // A one-line record matched its text predicates on that line: it is the cited line,
+                // and where they matched is found later, for the hits finally cited (the latest
+                // hits change with every line of a log in time order).
+                let defer_spans = text_predicates(&rule.predicates).next().is_some();
                 stats.add_lazy(probe, key.as_ref(), || {
-                    // A one-line record matched its text predicates on that line: it is the cited
-                    // line, and where they matched is found later, for the hits finally cited
-                    // (the latest hits change with every line of a log in time order).
-                    let (position, text, spans) = if by_text {
-                        (record.position.clone(), record.text.to_string(), Vec::new())
-                    } else {
-                        cited(view, &rule.predicates)
-                    };
-                    Hit {
-                        spans_pending: by_text,
-                        file,
-                        position,
-                        time: record.time,
-                        text,
-                        spans,
-                        group: hash.unwrap_or(0),
-                        distinct: corr
-                            .and_then(|c| c.distinct.as_deref())
-                            .and_then(|d| record.field(d))
-                            .map(str::to_string),
-                        captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
-                    }
+                    new_hit(file, rule, view, hash.unwrap_or(0), defer_spans)
                 });
                 return;
             }
-            let (position, text, spans) = cited(view, &rule.predicates);
-            let hit = Hit {
-                spans_pending: false,
-                file: self.file,
-                position,
-                time: record.time,
-                text,
-                spans,
-                group: hash.unwrap_or(0),
-                distinct: corr
-                    .and_then(|c| c.distinct.as_deref())
-                    .and_then(|d| record.field(d))
-                    .map(str::to_string),
-                captured: rule.capture.as_ref().and_then(|c| capture(c, record)),
-            };
+            let hit = new_hit(self.file, rule, view, hash.unwrap_or(0), false);
             let stats = self.stats.entry(ri).or_insert_with(|| RuleStats {
                 window_ms: window,
                 ..RuleStats::default()
