@@ -1158,10 +1158,10 @@ fn capture(c: &Capture, record: &Record<'_>) -> Option<String> {
         Cow::Borrowed(record.field(&c.field)?)
     };
     let v = match &c.regex {
-        Some(re) => {
-            let caps = re.captures(&v)?;
-            caps.get(1).or_else(|| caps.get(0))?.as_str().to_string()
-        }
+        // The first match in which group 1 takes part: an alternative without it skips text that
+        // must not be captured (an event's `xmlns="http://schemas.microsoft.com/…"` before its URL).
+        Some(re) if re.captures_len() > 1 => re.captures_iter(&v).find_map(|m| m.get(1))?.as_str().to_string(),
+        Some(re) => re.find(&v)?.as_str().to_string(),
         None => v.into_owned(),
     };
     Some(if c.lowercase { v.to_lowercase() } else { v })
@@ -1389,6 +1389,30 @@ mod tests {
         assert!(share_a_file(&[&merged, &stats_with_hits_in(&[4])]));
         assert!(share_a_file(&[&merged, &stats_with_hits_in(&[9])]));
         assert!(!share_a_file(&[&merged, &url_in_client_a]));
+    }
+
+    #[test]
+    fn a_capture_takes_the_first_match_where_its_group_takes_part() {
+        let server = super::Capture {
+            field: "text".into(),
+            regex: regex::Regex::new(r#"(?i)\bxmlns(?::\w+)?="[^"]*"|https?://([^/:\s"<]+)"#).ok(),
+            lowercase: true,
+        };
+        let event = crate::records::Record::line(
+            1,
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><Data Name="serverUrl">http://WSUS01.contoso.local:8530</Data></Event>"#,
+        );
+        assert_eq!(super::capture(&server, &event).as_deref(), Some("wsus01.contoso.local"));
+        let only_namespace = crate::records::Record::line(1, r#"<Event xmlns="http://schemas.microsoft.com/x"/>"#);
+        assert_eq!(super::capture(&server, &only_namespace), None);
+        // Without a group the whole match is captured.
+        let whole = super::Capture {
+            field: "text".into(),
+            regex: regex::Regex::new(r"(?i)\bKB815495\b").ok(),
+            lowercase: false,
+        };
+        let line = crate::records::Record::line(3, "Installing KB815495 failed");
+        assert_eq!(super::capture(&whole, &line).as_deref(), Some("KB815495"));
     }
 
     #[test]
