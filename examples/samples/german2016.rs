@@ -293,42 +293,26 @@ fn system_csv() -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+    let clients = client_ips(36, "10.40", (10, 18), (20, 7));
+    let rounds = Rounds {
+        from: at("2024-11-13 00:00:00"),
+        spread: (1531, 30_000),
+        every: (4 * 3600, 1800),
+        until: at("2024-11-13 12:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 2, 5],
+        call_taken: (40, 900),
+        report: 70,
+        report_taken: (20, 60),
+    };
     let mut hits = Vec::new();
-    for ci in 0..36u32 {
-        let c = format!("10.40.{}.{}", 10 + ci / 18, 20 + (ci % 18) * 7);
-        let mut t = at("2024-11-13 00:00:00") + secs((ci as i64 * 1531) % 30_000);
-        while t < at("2024-11-13 12:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (5, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    &c,
-                    wua,
-                    (200, 0, 0),
-                    40 + rng.below(900) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(70),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                &c,
-                wua,
-                (200, 0, 0),
-                20 + rng.below(60) as u32,
-            ));
-            t += step(rng, 4 * 3600, 1800);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     w3c_files(
         &format!("IIS/W3SVC{SITE}"),
         IisLayout::Iis10("10.0"),

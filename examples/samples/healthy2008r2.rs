@@ -48,48 +48,27 @@ fn application_host() -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
+    let clients = client_ips(40, "10.70", (10, 20), (30, 5));
+    let rounds = Rounds {
+        from: at("2016-02-09 13:00:00"),
+        spread: (1879, 20_000),
+        every: (8 * 3600, 3600),
+        until: at("2016-02-11 01:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 80,
+        ua: WUA,
+        calls: &[1, 1, 2, 4],
+        call_taken: (30, 900),
+        report: 60,
+        report_taken: (20, 90),
+    };
     let mut hits = Vec::new();
-    let start = at("2016-02-09 13:00:00");
-    let end = at("2016-02-11 01:00:00");
-    for ci in 0..40u32 {
-        let c = format!("10.70.{}.{}", 10 + ci / 20, 30 + (ci % 20) * 5);
-        let mut t = start + secs((ci as i64 * 1879) % 20_000);
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, &c, WUA, (304, 0, 0), 1)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            for (dt, uri) in [
-                (1, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    80,
-                    &c,
-                    WUA,
-                    ok,
-                    30 + rng.below(900) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(60),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                80,
-                &c,
-                WUA,
-                ok,
-                20 + rng.below(90) as u32,
-            ));
-            t += step(rng, 8 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        hits.push(wuident_hit(r.t, 80, r.client, WUA, (304, 0, 0), 1));
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     // The Melbourne replica's nightly synchronization at 02:00 Sydney time (15:00 UTC).
     let sync = at("2016-02-10 15:00:04");
     hits.push(Hit::new(
@@ -136,40 +115,9 @@ fn iis(rng: &mut Rng) -> Files {
     // The console on the server itself.
     for t in ["2016-02-09 23:15:40", "2016-02-10 22:41:02"] {
         let t = at(t);
-        let ua = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            80,
-            "::1",
-            ua,
-            (401, 2, 5),
-            2,
-        ));
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            80,
-            "::1",
-            ua,
-            (401, 1, 2_148_074_254),
-            1,
-        ));
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                80,
-                "::1",
-                ua,
-                (200, 0, 0),
-                800,
-            )
-            .user("ADATUM\\wsusadmin"),
-        );
+        let call = Hit::new(t + secs(1), "POST", API_REMOTING_WS, 80, "::1", SOAP, (200, 0, 0), 800);
+        hits.extend(call.ntlm_challenge(t, false, [2, 1]));
+        hits.push(call.user("ADATUM\\wsusadmin"));
     }
     w3c_files(
         "inetpub/logs/LogFiles/W3SVC1",

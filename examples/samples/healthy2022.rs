@@ -39,137 +39,81 @@ fn content(rng: &mut Rng, n: usize) -> Vec<String> {
 
 /// Two UTC days of IIS traffic on the WSUS site.
 fn iis(rng: &mut Rng) -> (Files, Vec<String>) {
-    let clients: Vec<String> = (0..64)
-        .map(|i| format!("10.20.{}.{}", 8 + i / 40, 10 + (i % 40) * 3))
-        .collect();
+    let clients = client_ips(64, "10.20", (8, 40), (10, 3));
     let files = content(rng, 48);
     let start = at("2025-01-14 00:00:00");
     let end = at("2025-01-16 00:00:00");
     // Patch Tuesday's content arrives with the 21:00 PST sync (05:00 UTC on the 15th) and is
     // auto-approved; clients download it from then on.
     let content_ready = at("2025-01-15 05:40:00");
+    let rounds = Rounds {
+        from: start,
+        spread: (433, 14_400),
+        every: (4 * 3600 - 300, 600),
+        until: end,
+    };
+    let mut downloaded = vec![false; clients.len()];
     let mut hits = Vec::new();
-    for (ci, c) in clients.iter().enumerate() {
+    rounds.each(rng, &clients, |rng, r| {
+        let (ci, c, t) = (r.ci, r.client, r.t);
         let ua = if ci % 3 == 0 { WUA11 } else { WUA10 };
-        let mut t = start + secs(((ci * 433) % 14_400) as i64);
-        let mut downloaded = false;
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, ua, ok, 3)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                62 + rng.below(80) as u32,
-            ));
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                15 + rng.below(20) as u32,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                140 + rng.below(900) as u32,
-            ));
-            // A client that goes to sleep mid-request: win32 64 (the network name is no longer available).
-            let last = if rng.below(40) == 0 { (200, 0, 64) } else { ok };
-            hits.push(Hit::new(
-                t + secs(4),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                last,
-                380 + rng.below(2400) as u32,
-            ));
-            if t >= content_ready && !downloaded {
-                downloaded = true;
-                let mut d = t + secs(30 + rng.below(200) as i64);
-                for _ in 0..(3 + rng.below(3)) {
-                    let f = &files[rng.below(files.len() as u64) as usize];
-                    let agent = if ci % 2 == 0 { DO } else { BITS };
-                    hits.push(Hit::new(d, "HEAD", f, 8530, c, agent, ok, 1));
-                    for k in 0..(2 + rng.below(6)) {
-                        let st = if rng.below(60) == 0 {
-                            (206, 0, 1236)
-                        } else {
-                            (206, 0, 0)
-                        };
-                        hits.push(Hit::new(
-                            d + secs(1 + k as i64 * 3),
-                            "GET",
-                            f,
-                            8530,
-                            c,
-                            agent,
-                            st,
-                            40 + rng.below(3000) as u32,
-                        ));
-                    }
-                    d += secs(20 + rng.below(60) as i64);
+        let ok = (200, 0, 0);
+        hits.push(wuident_hit(t, 8530, c, ua, ok, 3));
+        let mut call =
+            |dt, uri, status, taken| hits.push(Hit::new(t + secs(dt), "POST", uri, 8530, c, ua, status, taken));
+        call(1, CLIENT_WS, ok, 62 + rng.below(80) as u32);
+        call(1, SIMPLE_AUTH_WS, ok, 15 + rng.below(20) as u32);
+        call(2, CLIENT_WS, ok, 140 + rng.below(900) as u32);
+        // A client that goes to sleep mid-request: win32 64 (the network name is no longer available).
+        let last = if rng.below(40) == 0 { (200, 0, 64) } else { ok };
+        call(4, CLIENT_WS, last, 380 + rng.below(2400) as u32);
+        if t >= content_ready && !downloaded[ci] {
+            downloaded[ci] = true;
+            let mut d = t + secs(30 + rng.below(200) as i64);
+            for _ in 0..(3 + rng.below(3)) {
+                let f = &files[rng.below(files.len() as u64) as usize];
+                let agent = if ci % 2 == 0 { DO } else { BITS };
+                hits.push(Hit::new(d, "HEAD", f, 8530, c, agent, ok, 1));
+                for k in 0..(2 + rng.below(6)) {
+                    let st = if rng.below(60) == 0 {
+                        (206, 0, 1236)
+                    } else {
+                        (206, 0, 0)
+                    };
+                    hits.push(Hit::new(
+                        d + secs(1 + k as i64 * 3),
+                        "GET",
+                        f,
+                        8530,
+                        c,
+                        agent,
+                        st,
+                        40 + rng.below(3000) as u32,
+                    ));
                 }
+                d += secs(20 + rng.below(60) as i64);
             }
-            hits.push(Hit::new(
-                t + secs(95 + rng.below(60) as i64),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                31 + rng.below(60) as u32,
-            ));
-            t += step(rng, 4 * 3600 - 300, 600);
         }
-    }
+        let report = t + secs(95 + rng.below(60) as i64);
+        hits.push(Hit::new(
+            report,
+            "POST",
+            REPORTING_WS,
+            8530,
+            c,
+            ua,
+            ok,
+            31 + rng.below(60) as u32,
+        ));
+    });
     // The administrator's console (08:00–17:00 Pacific = 16:00–01:00 UTC): NTLM on every call.
     for day in [at("2025-01-14 16:00:00"), at("2025-01-15 16:00:00")] {
         let mut t = day;
         while t < day + secs(9 * 3600) && t < end {
-            for st in [(401, 2, 5), (401, 1, 2_148_074_254)] {
-                hits.push(Hit::new(
-                    t,
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    ADMIN_PC,
-                    CONSOLE,
-                    st,
-                    0,
-                ));
-            }
-            hits.push(
-                Hit::new(
-                    t,
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    ADMIN_PC,
-                    CONSOLE,
-                    (200, 0, 0),
-                    15 + rng.below(300) as u32,
-                )
-                .user("FABRIKAM\\wsus-admin"),
-            );
+            let taken = 15 + rng.below(300) as u32;
+            let call = Hit::new(t, "POST", API_REMOTING_WS, 8530, ADMIN_PC, CONSOLE, (200, 0, 0), taken);
+            hits.extend(call.ntlm_challenge(t, false, [0, 0]));
+            hits.push(call.user("FABRIKAM\\wsus-admin"));
             t += step(rng, 180, 400);
         }
         // The administrator checks the server in a browser: 403.14 on the root, 404 for the icon.

@@ -180,6 +180,21 @@ impl Hit {
         self.query = q.to_string();
         self
     }
+
+    /// The two 401s IIS logs at `t` before this request authenticates with NTLM: 401.2 (no
+    /// credentials yet), then 401.1 (the challenge), anonymous; IIS 6 logs other win32 codes.
+    pub fn ntlm_challenge(&self, t: NaiveDateTime, iis6: bool, taken: [u32; 2]) -> [Hit; 2] {
+        let codes = if iis6 { [2_148_074_254, 0] } else { [5, 2_148_074_254] };
+        [(2, codes[0], taken[0]), (1, codes[1], taken[1])].map(|(sub, win32, taken)| Hit {
+            t,
+            user: "-".into(),
+            status: 401,
+            sub,
+            win32,
+            taken,
+            ..self.clone()
+        })
+    }
 }
 
 /// The IIS version whose layout a log file has.
@@ -286,6 +301,114 @@ pub fn w3c_files(
         out.push((name, text.into_bytes()));
     }
     out
+}
+
+/// The web services a Windows Update client calls on WSUS.
+pub const CLIENT_WS: &str = "/ClientWebService/client.asmx";
+pub const SIMPLE_AUTH_WS: &str = "/SimpleAuthWebService/SimpleAuth.asmx";
+pub const REPORTING_WS: &str = "/ReportingWebService/ReportingWebService.asmx";
+pub const API_REMOTING_WS: &str = "/ApiRemoting30/WebService.asmx";
+
+/// `n` client addresses `net.S.H`, `per_subnet` to a subnet: subnets from `subnet.0`, hosts from
+/// `host.0` every `host.1` (`client_ips(36, "10.40", (10, 18), (20, 7))`: 10.40.10.20, 10.40.10.27 …).
+pub fn client_ips(n: u32, net: &str, subnet: (u32, u32), host: (u32, u32)) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{net}.{}.{}", subnet.0 + i / subnet.1, host.0 + (i % subnet.1) * host.1))
+        .collect()
+}
+
+/// When a bundle's clients come to the server: each one's first round of traffic at `from` plus
+/// `(ci × spread.0) mod spread.1` seconds, so that they do not all come at once, the next ones
+/// `every` apart (base seconds and jitter, as [`step`]), until `until`.
+pub struct Rounds {
+    pub from: NaiveDateTime,
+    pub spread: (usize, usize),
+    pub every: (i64, u64),
+    pub until: NaiveDateTime,
+}
+
+/// One round of a client's traffic.
+pub struct Round<'a> {
+    /// The client's index and address.
+    pub ci: usize,
+    pub client: &'a str,
+    pub t: NaiveDateTime,
+    /// 0 for the client's first round.
+    pub n: usize,
+}
+
+impl Rounds {
+    pub fn each(&self, rng: &mut super::Rng, clients: &[String], mut round: impl FnMut(&mut super::Rng, Round)) {
+        for (ci, client) in clients.iter().enumerate() {
+            let mut t = self.from + secs(((ci * self.spread.0) % self.spread.1) as i64);
+            let mut n = 0;
+            while t < self.until {
+                round(rng, Round { ci, client, t, n });
+                n += 1;
+                t += step(rng, self.every.0, self.every.1);
+            }
+        }
+    }
+}
+
+/// How a bundle's clients scan, as IIS logs it. A scan's SOAP calls are client.asmx,
+/// SimpleAuth.asmx, then client.asmx twice (WSUS 2.0 clients make only the first three), `calls`
+/// seconds into the round; the report to ReportingWebService comes `report` seconds in. All are
+/// answered 200; time-taken is base plus a draw below the jitter (no draw for a jitter of 0).
+pub struct ScanTraffic<'a> {
+    pub port: u16,
+    pub ua: &'a str,
+    pub calls: &'a [i64],
+    pub call_taken: (u32, u64),
+    pub report: i64,
+    pub report_taken: (u32, u64),
+}
+
+impl ScanTraffic<'_> {
+    pub fn scan(&self, hits: &mut Vec<Hit>, rng: &mut super::Rng, client: &str, t: NaiveDateTime) {
+        let uris = [CLIENT_WS, SIMPLE_AUTH_WS, CLIENT_WS, CLIENT_WS];
+        for (dt, uri) in self.calls.iter().zip(uris) {
+            let taken = taken(rng, self.call_taken);
+            hits.push(Hit::new(
+                t + secs(*dt),
+                "POST",
+                uri,
+                self.port,
+                client,
+                self.ua,
+                (200, 0, 0),
+                taken,
+            ));
+        }
+    }
+
+    pub fn report(&self, hits: &mut Vec<Hit>, rng: &mut super::Rng, client: &str, t: NaiveDateTime) {
+        let taken = taken(rng, self.report_taken);
+        hits.push(Hit::new(
+            t + secs(self.report),
+            "POST",
+            REPORTING_WS,
+            self.port,
+            client,
+            self.ua,
+            (200, 0, 0),
+            taken,
+        ));
+    }
+}
+
+fn taken(rng: &mut super::Rng, (base, jitter): (u32, u64)) -> u32 {
+    if jitter == 0 {
+        base
+    } else {
+        base + rng.below(jitter) as u32
+    }
+}
+
+/// The agent's self-update check before a scan: `GET /selfupdate/wuident.cab?YYMMDDHHMM`.
+pub fn wuident_hit(t: NaiveDateTime, port: u16, client: &str, ua: &str, status: (u16, u32, u64), taken: u32) -> Hit {
+    Hit::new(t, "GET", "/selfupdate/wuident.cab", port, client, ua, status, taken)
+        .query(&t.format("%y%m%d%H%M").to_string())
 }
 
 /// An HTTPERR file: the header block, then the lines (already in time order).

@@ -182,42 +182,26 @@ fn system(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+    let clients = client_ips(30, "10.30", (8, 15), (40, 4));
+    let rounds = Rounds {
+        from: at("2024-09-10 00:00:00"),
+        spread: (2683, 40_000),
+        every: (8 * 3600, 3600),
+        until: at("2024-09-12 06:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 2, 4],
+        call_taken: (30, 600),
+        report: 80,
+        report_taken: (18, 40),
+    };
     let mut hits = Vec::new();
-    for ci in 0..30u32 {
-        let c = format!("10.30.{}.{}", 8 + ci / 15, 40 + (ci % 15) * 4);
-        let mut t = at("2024-09-10 00:00:00") + secs((ci as i64 * 2683) % 40_000);
-        while t < at("2024-09-12 06:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    &c,
-                    wua,
-                    (200, 0, 0),
-                    30 + rng.below(600) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(80),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                &c,
-                wua,
-                (200, 0, 0),
-                18 + rng.below(40) as u32,
-            ));
-            t += step(rng, 8 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     w3c_files(
         &format!("LogFiles/W3SVC{SITE}"),
         IisLayout::Iis10("10.0"),

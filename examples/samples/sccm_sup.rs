@@ -240,82 +240,40 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
-    let api = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
+    let clients = client_ips(40, "172.16", (30, 20), (11, 6));
+    let rounds = Rounds {
+        from: at("2024-06-11 00:00:00"),
+        spread: (3121, 43_000),
+        every: (7 * 3600, 3600),
+        until: at("2024-06-12 14:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 1, 4],
+        call_taken: (30, 700),
+        report: 80,
+        report_taken: (21, 50),
+    };
     let mut hits = Vec::new();
-    let clients: Vec<String> = (0..40)
-        .map(|i| format!("172.16.{}.{}", 30 + i / 20, 11 + (i % 20) * 6))
-        .collect();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2024-06-11 00:00:00") + secs(((ci * 3121) % 43_000) as i64);
-        while t < at("2024-06-12 14:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (1, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    30 + rng.below(700) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(80),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                wua,
-                (200, 0, 0),
-                21 + rng.below(50) as u32,
-            ));
-            t += step(rng, 7 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     // WCM and WSyncMgr on the site server call the WSUS API every hour: NTLM, then 200.
+    let api = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
     let mut t = at("2024-06-11 00:12:41");
     while t < at("2024-06-12 14:00:00") {
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            8530,
-            "172.16.4.20",
-            api,
-            (401, 2, 5),
-            0,
-        ));
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            8530,
-            "172.16.4.20",
-            api,
-            (401, 1, 2_148_074_254),
-            0,
-        ));
+        let call =
+            Hit::new(t, "POST", API_REMOTING_WS, 8530, "172.16.4.20", api, (200, 0, 0), 0).user("WOODGROVE\\CM-PS01$");
+        hits.extend(call.ntlm_challenge(t, false, [0, 0]));
         for k in 0..6 {
-            hits.push(
-                Hit::new(
-                    t + secs(k),
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    "172.16.4.20",
-                    api,
-                    (200, 0, 0),
-                    40 + rng.below(900) as u32,
-                )
-                .user("WOODGROVE\\CM-PS01$"),
-            );
+            let taken = 40 + rng.below(900) as u32;
+            hits.push(Hit {
+                t: t + secs(k),
+                taken,
+                ..call.clone()
+            });
         }
         t += step(rng, 1800, 120);
     }

@@ -38,96 +38,68 @@ fn iis(rng: &mut Rng) -> (Files, Vec<u8>) {
     let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
     let mut hits = Vec::new();
     let mut errs = Vec::new();
-    let clients: Vec<String> = (0..120)
-        .map(|i| format!("10.60.{}.{}", 16 + i / 60, 10 + (i % 60) * 4))
-        .collect();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2024-05-15 00:00:00") + secs(((ci * 977) % 14_000) as i64);
-        while t < at("2024-05-15 18:00:00") {
-            if t >= down && t < reset {
-                let port = 50_000 + rng.below(15_000) as u32;
+    let clients = client_ips(120, "10.60", (16, 60), (10, 4));
+    let rounds = Rounds {
+        from: at("2024-05-15 00:00:00"),
+        spread: (977, 14_000),
+        every: (3 * 3600, 1800),
+        until: at("2024-05-15 18:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: wua,
+        calls: &[0, 1, 2, 5],
+        call_taken: (200, 4000),
+        report: 90,
+        report_taken: (40, 200),
+    };
+    rounds.each(rng, &clients, |rng, r| {
+        let (c, t) = (r.client, r.t);
+        if t >= down && t < reset {
+            let port = 50_000 + rng.below(15_000) as u32;
+            for (dt, uri) in [(0, CLIENT_WS), (1, REPORTING_WS)] {
                 errs.push(httperr_line(
-                    t,
+                    t + secs(dt),
                     c,
-                    port,
+                    port + dt as u32,
                     IP,
                     8530,
                     "HTTP/1.1",
                     "POST",
-                    "/ClientWebService/client.asmx",
+                    uri,
                     "503",
                     &SITE.to_string(),
                     "AppOffline",
                     "WsusPool",
-                ));
-                errs.push(httperr_line(
-                    t + secs(1),
-                    c,
-                    port + 1,
-                    IP,
-                    8530,
-                    "HTTP/1.1",
-                    "POST",
-                    "/ReportingWebService/ReportingWebService.asmx",
-                    "503",
-                    &SITE.to_string(),
-                    "AppOffline",
-                    "WsusPool",
-                ));
-            } else if t >= slow && t < down {
-                hits.push(Hit::new(
-                    t,
-                    "POST",
-                    "/ClientWebService/client.asmx",
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    9000 + rng.below(30_000) as u32,
-                ));
-                let st = if rng.below(2) == 0 { (500, 0, 64) } else { (500, 0, 0) };
-                hits.push(Hit::new(
-                    t + secs(50),
-                    "POST",
-                    "/ClientWebService/client.asmx",
-                    8530,
-                    c,
-                    wua,
-                    st,
-                    60_000 + rng.below(60_000) as u32,
-                ));
-            } else {
-                for (dt, uri) in [
-                    (0, "/ClientWebService/client.asmx"),
-                    (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                    (2, "/ClientWebService/client.asmx"),
-                    (5, "/ClientWebService/client.asmx"),
-                ] {
-                    hits.push(Hit::new(
-                        t + secs(dt),
-                        "POST",
-                        uri,
-                        8530,
-                        c,
-                        wua,
-                        (200, 0, 0),
-                        200 + rng.below(4000) as u32,
-                    ));
-                }
-                hits.push(Hit::new(
-                    t + secs(90),
-                    "POST",
-                    "/ReportingWebService/ReportingWebService.asmx",
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    40 + rng.below(200) as u32,
                 ));
             }
-            t += step(rng, 3 * 3600, 1800);
+        } else if t >= slow && t < down {
+            hits.push(Hit::new(
+                t,
+                "POST",
+                CLIENT_WS,
+                8530,
+                c,
+                wua,
+                (200, 0, 0),
+                9000 + rng.below(30_000) as u32,
+            ));
+            let st = if rng.below(2) == 0 { (500, 0, 64) } else { (500, 0, 0) };
+            hits.push(Hit::new(
+                t + secs(50),
+                "POST",
+                CLIENT_WS,
+                8530,
+                c,
+                wua,
+                st,
+                60_000 + rng.below(60_000) as u32,
+            ));
+        } else {
+            traffic.scan(&mut hits, rng, c, t);
+            traffic.report(&mut hits, rng, c, t);
         }
-    }
+    });
     // Every recycle and crash abandons the requests in flight.
     for r in recycles().iter().chain(crashes().iter()) {
         for k in 0..3 {

@@ -171,131 +171,78 @@ fn content(rng: &mut Rng) -> Vec<String> {
 /// IIS 6 traffic, 2007-06-11 and 12 (UTC): scans and reports always work; downloads after the
 /// 17:00 UTC approval work until 20:40, then every BITS job gets 401 and gives up.
 fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, String)>) {
-    let clients: Vec<String> = (0..30)
-        .map(|i| format!("10.5.{}.{}", 20 + i / 15, 30 + (i % 15) * 5))
-        .collect();
+    let clients = client_ips(30, "10.5", (20, 15), (30, 5));
     let approved = at("2007-06-12 17:05:00");
     let fault = at("2007-06-12 20:40:00");
     let mut failures = Vec::new();
     let mut hits = Vec::new();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2007-06-11 00:00:00") + secs(((ci * 1877) % 20_000) as i64);
-        while t < at("2007-06-13 00:00:00") {
-            let ok = (200, 0, 0);
-            hits.push(Hit::new(t, "GET", "/iuident.cab", 80, c, WUA, ok, 0).query(&t.format("%y%m%d%H%M").to_string()));
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, c, WUA, ok, 0)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(3),
-                "POST",
-                "/ClientWebService/client.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            if t > approved {
-                for k in 0..2 {
-                    let f = &files[(ci + k * 5) % files.len()];
-                    let d = t + secs(40 + k as i64 * 30);
-                    if d >= fault {
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 2, 2_148_074_254), 0));
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
-                        failures.push((c.clone(), d, f.clone()));
-                    } else {
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0));
-                        for j in 0..(1 + rng.below(4) as i64) {
-                            hits.push(Hit::new(d + secs(1 + j * 2), "GET", f, 80, c, BITS, (206, 0, 0), 0));
-                        }
+    let rounds = Rounds {
+        from: at("2007-06-11 00:00:00"),
+        spread: (1877, 20_000),
+        every: (5 * 3600, 3600),
+        until: at("2007-06-13 00:00:00"),
+    };
+    // WSUS 2.0 clients: three calls to scan; IIS 6 logs no time-taken.
+    let traffic = ScanTraffic {
+        port: 80,
+        ua: WUA,
+        calls: &[1, 1, 3],
+        call_taken: (0, 0),
+        report: 100,
+        report_taken: (0, 0),
+    };
+    rounds.each(rng, &clients, |rng, r| {
+        let (ci, c, t) = (r.ci, r.client, r.t);
+        let ok = (200, 0, 0);
+        // WSUS 2.0 clients check the old /iuident.cab first.
+        let wuident = wuident_hit(t, 80, c, WUA, ok, 0);
+        hits.push(Hit {
+            uri: "/iuident.cab".into(),
+            ..wuident.clone()
+        });
+        hits.push(wuident);
+        traffic.scan(&mut hits, rng, c, t);
+        if t > approved {
+            for k in 0..2 {
+                let f = &files[(ci + k * 5) % files.len()];
+                let d = t + secs(40 + k as i64 * 30);
+                if d >= fault {
+                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 2, 2_148_074_254), 0));
+                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
+                    failures.push((c.to_string(), d, f.clone()));
+                } else {
+                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0));
+                    for j in 0..(1 + rng.below(4) as i64) {
+                        hits.push(Hit::new(d + secs(1 + j * 2), "GET", f, 80, c, BITS, (206, 0, 0), 0));
                     }
                 }
             }
-            hits.push(Hit::new(
-                t + secs(100),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            t += step(rng, 5 * 3600, 3600);
         }
-    }
+        traffic.report(&mut hits, rng, c, t);
+    });
     // The administrator's web console (WSUS 2.0: /WSUSAdmin, Windows authentication).
     for t in ["2007-06-12 17:02:10", "2007-06-12 20:38:41"] {
         let t = at(t);
         let ie = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+SV1;+.NET+CLR+1.1.4322)";
-        hits.push(Hit::new(
-            t,
+        let call = Hit::new(
+            t + secs(1),
             "GET",
             "/WSUSAdmin/Default.aspx",
             80,
             "10.5.1.40",
             ie,
-            (401, 2, 2_148_074_254),
+            (200, 0, 0),
             0,
-        ));
-        hits.push(Hit::new(
-            t,
-            "GET",
-            "/WSUSAdmin/Default.aspx",
-            80,
-            "10.5.1.40",
-            ie,
-            (401, 1, 0),
-            0,
-        ));
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "GET",
-                "/WSUSAdmin/Default.aspx",
-                80,
-                "10.5.1.40",
-                ie,
-                (200, 0, 0),
-                0,
-            )
-            .user("LITWARE\\itadmin"),
         );
-        hits.push(
-            Hit::new(
-                t + secs(9),
-                "POST",
-                "/WSUSAdmin/Updates/Default.aspx",
-                80,
-                "10.5.1.40",
-                ie,
-                (200, 0, 0),
-                0,
-            )
-            .user("LITWARE\\itadmin"),
-        );
+        hits.extend(call.ntlm_challenge(t, true, [0, 0]));
+        let call = call.user("LITWARE\\itadmin");
+        hits.push(call.clone());
+        hits.push(Hit {
+            t: t + secs(9),
+            method: "POST",
+            uri: "/WSUSAdmin/Updates/Default.aspx".into(),
+            ..call
+        });
     }
     let logs = w3c_files("LogFiles/W3SVC1", IisLayout::Iis6, "W3SVC1", IP, &mut hits, &[]);
     (logs, failures)

@@ -278,110 +278,45 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let clients: Vec<(String, &str)> = (0..22)
-        .map(|i| {
-            (
-                format!("192.168.{}.{}", 20 + i / 11, 40 + (i % 11) * 4),
-                if i % 4 == 0 {
-                    "Microsoft+BITS/6.7"
-                } else {
-                    "Microsoft+BITS/7.5"
-                },
-            )
-        })
-        .collect();
+    let clients = client_ips(22, "192.168", (20, 11), (40, 4));
     let wua = "Windows-Update-Agent";
+    let rounds = Rounds {
+        from: at("2019-12-02 00:00:00"),
+        spread: (2711, 79_200),
+        every: (22 * 3600 - 3600, 7200),
+        until: at("2019-12-04 16:00:00"),
+    };
+    // IIS 6 logs no time-taken.
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: wua,
+        calls: &[1, 2, 2, 6],
+        call_taken: (0, 0),
+        report: 70,
+        report_taken: (0, 0),
+    };
     let mut hits = Vec::new();
-    let start = at("2019-12-02 00:00:00");
-    let end = at("2019-12-04 16:00:00");
-    for (ci, (c, _bits)) in clients.iter().enumerate() {
-        let mut t = start + secs(((ci * 2711) % 79_200) as i64);
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, wua, ok, 0)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(6),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(70),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            t += step(rng, 22 * 3600 - 3600, 7200);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        hits.push(wuident_hit(r.t, 8530, r.client, wua, (200, 0, 0), 0));
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
+    // The administrator's console, every afternoon.
+    let console = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)";
     for day in ["2019-12-02", "2019-12-03", "2019-12-04"] {
         let t = at(&format!("{day} 14:1{}:00", rng.below(10)));
-        for st in [(401, 2, 2_148_074_254), (401, 1, 0)] {
-            hits.push(Hit::new(
-                t,
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                8530,
-                "192.168.10.12",
-                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
-                st,
-                0,
-            ));
-        }
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                8530,
-                "192.168.10.12",
-                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
-                (200, 0, 0),
-                0,
-            )
-            .user("NORTHWIND\\jsmith"),
+        let call = Hit::new(
+            t + secs(1),
+            "POST",
+            API_REMOTING_WS,
+            8530,
+            "192.168.10.12",
+            console,
+            (200, 0, 0),
+            0,
         );
+        hits.extend(call.ntlm_challenge(t, true, [0, 0]));
+        hits.push(call.user("NORTHWIND\\jsmith"));
     }
     w3c_files(
         &format!("WINDOWS/system32/LogFiles/W3SVC{SITE}"),
