@@ -15,6 +15,13 @@ const SITE: u32 = 1_308_425_771;
 const ZONE: Tz = chrono_tz::Europe::Berlin;
 const ROOT: &str = "Collect-WSUSLogs_2024-11-13";
 const DISK_FULL: &str = "Auf dem Datenträger ist nicht genügend Speicherplatz vorhanden.";
+/// The server's event messages are German (SoftwareDistribution.log's own lines stay English).
+const GERMAN: SyncMessages = SyncMessages {
+    scheduled: "Eine geplante Synchronisierung wurde gestartet.",
+    manual: "Eine manuelle Synchronisierung wurde gestartet.",
+    completed: "Die Synchronisierung wurde erfolgreich abgeschlossen.",
+    content: "Die Inhaltssynchronisierung wurde gestartet.",
+};
 
 fn files_due(rng: &mut Rng) -> Vec<(String, String)> {
     let kbs = [
@@ -38,70 +45,18 @@ fn files_due(rng: &mut Rng) -> Vec<(String, String)> {
 }
 
 fn software_distribution(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
-    let mut s = Sdl::default();
+    let mut s = Sdl::in_language(&GERMAN);
     for day in ["2024-11-12", "2024-11-13"] {
         let t = at(&format!("{day} 02:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.18",
-            381,
-            "Information",
-            "Synchronization",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        );
-        s.event(
-            t + secs(240 + rng.below(100) as i64),
-            "WsusService.18",
-            384,
-            "Information",
-            "Synchronization",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        );
+        s.sync_event(t, "WsusService.18", 381);
+        s.sync_event(t + secs(240 + rng.below(100) as i64), "WsusService.18", 384);
     }
     // Patch Tuesday: released 18:00 UTC, synchronized 19:00 UTC, approved, downloading overnight.
     let t = at("2024-11-12 19:00:00.412");
-    s.line(
-        t,
-        "Change",
-        "w3wp.41",
-        "AdminDataAccess.StartSubscriptionManually",
-        "Synchronization manually started",
-    );
-    s.event(
-        t + millis(1301),
-        "WsusService.18",
-        382,
-        "Information",
-        "Synchronization",
-        "Eine manuelle Synchronisierung wurde gestartet.",
-    );
-    s.event(
-        t + secs(412),
-        "WsusService.18",
-        384,
-        "Information",
-        "Synchronization",
-        "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-    );
-    s.event(
-        t + secs(430),
-        "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Die Inhaltssynchronisierung wurde gestartet.",
-    );
-    let mut c = t + secs(460);
-    for _ in 0..40 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.14",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(200 + rng.below(400) as i64);
-    }
+    s.manual_sync(t, "w3wp.41", millis(1301), "WsusService.18");
+    s.sync_event(t + secs(412), "WsusService.18", 384);
+    s.sync_event(t + secs(430), "WsusService.14", 361);
+    s.content_downloads(rng, "WsusService.14", CONTENT_DOWNLOADED, t + secs(460), 40, (200, 400));
     // 2024-11-13 03:21 UTC (04:21 local): the volume is full.
     let mut f = at("2024-11-13 03:21:07.884");
     for (url, dest) in due {

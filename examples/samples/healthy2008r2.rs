@@ -134,47 +134,26 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     // The upstream syncs with Microsoft Update at 01:00 Sydney (14:00 UTC).
     for (day, retry) in [("2016-02-09", false), ("2016-02-10", true)] {
         let t = at(&format!("{day} 14:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.27",
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
+        s.sync_event(t, "WsusService.27", 381);
         if retry {
             // A reset connection, retried by WSUS itself; the same synchronization then completes.
-            let e = t + secs(95);
-            s.line(e, "Warning", "WsusService.32", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: The underlying connection was closed: A connection that was expected to be kept alive was closed by the server.");
-            s.cont("   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)");
-            s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncProxy.GetUpdateData(Cookie cookie, UpdateIdentity[] updateIds)");
+            s.proxy_exception_retry(
+                t + secs(95),
+                "WsusService.32",
+                "System.Net.WebException: The underlying connection was closed: A connection that was expected to be kept alive was closed by the server.",
+                &[
+                    "   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)",
+                    "   at Microsoft.UpdateServices.ServerSync.ServerSyncProxy.GetUpdateData(Cookie cookie, UpdateIdentity[] updateIds)",
+                ],
+            );
         }
-        s.event(
-            t + secs(900 + rng.below(300) as i64),
-            "WsusService.27",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t + secs(900 + rng.below(300) as i64), "WsusService.27", 384);
     }
-    s.event(
-        at("2016-02-09 14:21:40.551"),
-        "WsusService.12",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
-    );
+    s.sync_event(at("2016-02-09 14:21:40.551"), "WsusService.12", 361);
     for _ in 0..20 {
         let t = at("2016-02-09 14:22:00") + secs(rng.below(5000) as i64);
-        s.line(
-            t,
-            "Info",
-            "WsusService.12",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
+        let update = rng.guid().to_lowercase();
+        s.content_downloaded(t, "WsusService.12", &format!("{CONTENT_DOWNLOADED} {update}"));
     }
     // The replica's sync arrives as web-service calls (w3wp).
     s.line(

@@ -223,40 +223,25 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         ("2025-01-15 17:00:00.405", 0),
         ("2025-01-15 23:00:00.150", 0),
     ];
+    // The SOAP fault WSUS answers a client whose cookie must be renewed: routine.
+    let soap_fault = |s: &mut Sdl, t, w3wp: &str, code: &str, rng: &mut Rng| {
+        let (id, client) = (rng.guid().to_lowercase(), rng.guid().to_lowercase());
+        s.line(
+            t,
+            "Warning",
+            w3wp,
+            "SoapUtilities.CreateException",
+            &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={id}, ErrorCode={code}, Message=, Client={client}"),
+        );
+    };
     for (start, new_updates) in syncs {
         let t = at(start);
-        s.event(
-            t,
-            svc,
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.line(
-            t + millis(2210),
-            "Info",
-            svc,
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            &format!("Server ID is {server_id}"),
-        );
-        s.line(t + millis(2211), "Info", svc, "CatalogSyncAgentCore.ExecuteSyncProtocol", "CatalogSyncAgentCore.SyncUpdatesFromServer: sync for https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx");
+        s.sync_event(t, svc, 381);
+        s.sync_protocol(t + millis(2210), svc, &format!("Server ID is {server_id}"));
+        s.sync_protocol(t + millis(2211), svc, "CatalogSyncAgentCore.SyncUpdatesFromServer: sync for https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx");
         let done = t + secs(140 + new_updates * 9 + rng.below(60) as i64);
-        s.line(
-            done - millis(800),
-            "Info",
-            svc,
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
-        );
-        s.event(
-            done,
-            svc,
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_finish(done - millis(800), svc);
+        s.sync_event(done, svc, 384);
         if new_updates > 0 {
             // Auto-approval rules approve the new updates; clients are told the configuration changed.
             let a = done + secs(4);
@@ -267,39 +252,17 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
                 "AutomaticUpdateApprovalRule.ApplyRule",
                 &format!("Automatic approval rule 'Default Automatic Approval Rule' approved {new_updates} update(s)"),
             );
-            s.event(
-                a + secs(2),
-                "WsusService.14",
-                361,
-                "Information",
-                "Synchronization",
-                "Content synchronization started.",
-            );
-            let mut c = a + secs(20);
-            for _ in 0..new_updates.min(24) {
-                s.line(
-                    c,
-                    "Info",
-                    "WsusService.14",
-                    "ContentSyncAgent.ProcessBITSNotificationQueue",
-                    &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-                );
-                c += secs(15 + rng.below(40) as i64);
-            }
-            s.line(
-                c + secs(3),
-                "Info",
-                "WsusService.14",
-                "ContentSyncAgent.ProcessBITSNotificationQueue",
-                "Content sync completed.",
-            );
+            s.sync_event(a + secs(2), "WsusService.14", 361);
+            let n = new_updates.min(24) as u64;
+            let c = s.content_downloads(rng, "WsusService.14", CONTENT_DOWNLOADED, a + secs(20), n, (15, 40));
+            s.content_downloaded(c + secs(3), "WsusService.14", "Content sync completed.");
             for k in 0..6 {
-                s.line(
+                soap_fault(
+                    &mut s,
                     a + secs(60 + k * 97),
-                    "Warning",
                     &format!("w3wp.{}", 31 + k),
-                    "SoapUtilities.CreateException",
-                    &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=ConfigChanged, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
+                    "ConfigChanged",
+                    rng,
                 );
             }
         }
@@ -317,11 +280,9 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     s.cont("");
     s.cont("   at Microsoft.UpdateServices.ServerSync.ContentSyncAgent.JobError(IBitsJob job, IBitsJobError error)");
     s.event(f + millis(41), "WsusService.50", 364, "Error", "Synchronization", &format!("Content file download failed. Reason: HTTP status 503: The service is temporarily overloaded. Source File: /c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab Destination File: {dest}", sha.to_lowercase()));
-    s.line(
+    s.content_downloaded(
         f + secs(410),
-        "Info",
         "WsusService.14",
-        "ContentSyncAgent.ProcessBITSNotificationQueue",
         &format!("Content download completed for file {dest}"),
     );
     // Expired cookies from clients that slept over the weekend: routine SOAP faults.
@@ -330,33 +291,15 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         "2025-01-14 16:40:02.117",
         "2025-01-15 15:58:31.804",
     ] {
-        s.line(
-            at(t),
-            "Warning",
-            "w3wp.18",
-            "SoapUtilities.CreateException",
-            &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=CookieExpired, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
-        );
+        soap_fault(&mut s, at(t), "w3wp.18", "CookieExpired", rng);
     }
     // The 29-hour recycle of WsusPool aborts the requests in flight.
-    let r = at("2025-01-15 09:47:13.402");
-    s.line(
-        r,
-        "Error",
+    s.recycle_abort(
+        at("2025-01-15 09:47:13.402"),
         "w3wp.52",
-        "ClientImplementation.SyncUpdates",
-        "System.Threading.ThreadAbortException: Thread was being aborted.",
-    );
-    s.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
-    s.cont(
-        "   at Microsoft.UpdateServices.Internal.Client.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)",
-    );
-    s.line(
-        r + secs(9),
-        "Info",
+        &["   at Microsoft.UpdateServices.Internal.Client.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)"],
+        secs(9),
         "w3wp.7",
-        "WebService.Application_Start",
-        "Client Web Service started",
     );
     // The restart for the server's own cumulative update.
     let (down, up) = (at(REBOOT.0), at(REBOOT.1));

@@ -80,14 +80,61 @@ pub fn ansi(text: &str) -> Vec<u8> {
 // SoftwareDistribution.log (formats.md §1.2): `date time UTC level proc.thread Class.Method message`,
 // TAB-separated, UTC, multi-line records (stack frames).
 
+/// The messages of WSUS's synchronization events in the server's language: 381 (a scheduled
+/// synchronization started), 382 (a manual one started), 384 (completed) and 361 (content
+/// synchronization started). SoftwareDistribution.log mirrors them as they are in the event log.
+pub struct SyncMessages {
+    pub scheduled: &'static str,
+    pub manual: &'static str,
+    pub completed: &'static str,
+    pub content: &'static str,
+}
+
+/// What WSUS 3.0 and later log when BITS has downloaded an update's content.
+pub const CONTENT_DOWNLOADED: &str = "Content download completed for update";
+
+pub const ENGLISH: SyncMessages = SyncMessages {
+    scheduled: "A scheduled synchronization was started.",
+    manual: "A manual synchronization was started.",
+    completed: "Synchronization completed successfully.",
+    content: "Content synchronization started.",
+};
+
+impl SyncMessages {
+    /// The message of event 381, 382, 384 or 361.
+    pub fn of(&self, id: u32) -> &'static str {
+        match id {
+            381 => self.scheduled,
+            382 => self.manual,
+            384 => self.completed,
+            361 => self.content,
+            _ => panic!("{id} is not a synchronization event"),
+        }
+    }
+}
+
 /// Records are kept with their time and written in time order (stably), so a bundle can add
 /// them story by story.
-#[derive(Default)]
 pub struct Sdl {
     records: Vec<(NaiveDateTime, String)>,
+    messages: &'static SyncMessages,
+}
+
+impl Default for Sdl {
+    fn default() -> Sdl {
+        Sdl::in_language(&ENGLISH)
+    }
 }
 
 impl Sdl {
+    /// A log whose event mirrors carry `messages` (a German server writes German ones).
+    pub fn in_language(messages: &'static SyncMessages) -> Sdl {
+        Sdl {
+            records: Vec::new(),
+            messages,
+        }
+    }
+
     pub fn line(&mut self, t: NaiveDateTime, level: &str, proc_thread: &str, source: &str, message: &str) {
         let text = format!(
             "{} {}.{:03} UTC\t{level}\t{proc_thread}\t{source}\t{message}\r\n",
@@ -119,6 +166,152 @@ impl Sdl {
             proc_thread,
             "EventLogEventReporter.ReportEvent",
             &format!("EventId={id},Type={kind},Category={category},Message={message}"),
+        );
+    }
+
+    /// The mirror of synchronization event 381, 382, 384 or 361 ([`SyncMessages`]).
+    pub fn sync_event(&mut self, t: NaiveDateTime, proc_thread: &str, id: u32) {
+        let message = self.messages.of(id);
+        self.event(t, proc_thread, id, "Information", "Synchronization", message);
+    }
+
+    /// An administrator's "Synchronize now" in the console (`w3wp`), and the service's 382
+    /// `after` it.
+    pub fn manual_sync(&mut self, t: NaiveDateTime, w3wp: &str, after: Duration, proc_thread: &str) {
+        self.line(
+            t,
+            "Change",
+            w3wp,
+            "AdminDataAccess.StartSubscriptionManually",
+            "Synchronization manually started",
+        );
+        self.sync_event(t + after, proc_thread, 382);
+    }
+
+    /// `n` updates' content downloaded by BITS from `from` on, `gap` apart (base seconds and
+    /// jitter): `{text} <update id>` ([`CONTENT_DOWNLOADED`] but on WSUS 2.0). Returns the time
+    /// after the last one.
+    pub fn content_downloads(
+        &mut self,
+        rng: &mut super::Rng,
+        proc_thread: &str,
+        text: &str,
+        from: NaiveDateTime,
+        n: u64,
+        gap: (i64, u64),
+    ) -> NaiveDateTime {
+        let mut t = from;
+        for _ in 0..n {
+            let update = rng.guid().to_lowercase();
+            self.content_downloaded(t, proc_thread, &format!("{text} {update}"));
+            t += step(rng, gap.0, gap.1);
+        }
+        t
+    }
+
+    pub fn content_downloaded(&mut self, t: NaiveDateTime, proc_thread: &str, message: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "ContentSyncAgent.ProcessBITSNotificationQueue",
+            message,
+        );
+    }
+
+    /// A web-service call to the upstream server that failed with `exception` and will be
+    /// retried, with the stack `frames` under it.
+    pub fn proxy_exception_retry(&mut self, t: NaiveDateTime, proc_thread: &str, exception: &str, frames: &[&str]) {
+        self.line(
+            t,
+            "Warning",
+            proc_thread,
+            "WebServiceCommunicationHelper.ProcessWebServiceProxyException",
+            &format!(
+                "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: {exception}"
+            ),
+        );
+        for f in frames {
+            self.cont(f);
+        }
+    }
+
+    /// The synchronization thread ending in `exception`: its error with the stack (`frames`, then
+    /// the sync protocol's own two), and the SyncFinish event `finish` after it.
+    pub fn sync_thread_error(
+        &mut self,
+        t: NaiveDateTime,
+        proc_thread: &str,
+        exception: &str,
+        frames: &[&str],
+        finish: Duration,
+    ) {
+        self.line(
+            t,
+            "Error",
+            proc_thread,
+            "CatalogSyncAgentCore.CatalogSyncThreadProcess",
+            exception,
+        );
+        for f in frames {
+            self.cont(f);
+        }
+        self.cont(
+            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
+        );
+        self.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
+        self.sync_finish(t + finish, proc_thread);
+    }
+
+    /// A line of the synchronization protocol itself (`Server ID is …`, WSUS 2.0's `Sync started`).
+    pub fn sync_protocol(&mut self, t: NaiveDateTime, proc_thread: &str, message: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            message,
+        );
+    }
+
+    pub fn sync_finish(&mut self, t: NaiveDateTime, proc_thread: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
+            "Firing event SyncFinish...",
+        );
+    }
+
+    /// WsusPool recycling under a client's SyncUpdates call (`w3wp`): the ThreadAbortException
+    /// with its stack (the first frame, then `more_frames`), and the new worker (`new_w3wp`)
+    /// starting the Client Web Service `restart` later.
+    pub fn recycle_abort(
+        &mut self,
+        t: NaiveDateTime,
+        w3wp: &str,
+        more_frames: &[&str],
+        restart: Duration,
+        new_w3wp: &str,
+    ) {
+        self.line(
+            t,
+            "Error",
+            w3wp,
+            "ClientImplementation.SyncUpdates",
+            "System.Threading.ThreadAbortException: Thread was being aborted.",
+        );
+        self.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
+        for f in more_frames {
+            self.cont(f);
+        }
+        self.line(
+            t + restart,
+            "Info",
+            new_w3wp,
+            "WebService.Application_Start",
+            "Client Web Service started",
         );
     }
 }

@@ -13,44 +13,18 @@ const ROOT: &str = "WSUS-BER-02";
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
+    let svc = "WsusService.15";
     let ok = |s: &mut Sdl, t: chrono::NaiveDateTime, manual: bool, rng: &mut Rng| {
         if manual {
-            s.line(
-                t,
-                "Change",
-                "w3wp.33",
-                "AdminDataAccess.StartSubscriptionManually",
-                "Synchronization manually started",
-            );
-            s.event(
-                t + millis(1190),
-                "WsusService.15",
-                382,
-                "Information",
-                "Synchronization",
-                "A manual synchronization was started.",
-            );
+            s.manual_sync(t, "w3wp.33", millis(1190), svc);
         } else {
-            s.event(
-                t,
-                "WsusService.15",
-                381,
-                "Information",
-                "Synchronization",
-                "A scheduled synchronization was started.",
-            );
+            s.sync_event(t, svc, 381);
         }
-        s.event(
-            t + secs(190 + rng.below(90) as i64),
-            "WsusService.15",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t + secs(190 + rng.below(90) as i64), svc, 384);
     };
     ok(&mut s, at("2024-09-09 01:00:00.231"), false, rng);
     // 2024-09-10 01:00 UTC: the scheduled sync and its two retries, 15 minutes apart, time out.
+    let timeout = "System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443";
     for (i, start) in [
         "2024-09-10 01:00:00.118",
         "2024-09-10 01:15:31.406",
@@ -64,45 +38,26 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     {
         let t = at(start);
         if i % 3 == 0 {
-            s.event(
-                t,
-                "WsusService.15",
-                381,
-                "Information",
-                "Synchronization",
-                "A scheduled synchronization was started.",
-            );
+            s.sync_event(t, svc, 381);
         }
         let e = t + secs(21) + millis(rng.below(900) as i64);
-        s.line(e, "Warning", "WsusService.25", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443");
-        s.cont("   at System.Net.Sockets.Socket.DoConnect(EndPoint endPointSnapshot, SocketAddress socketAddress)");
-        s.cont("   at System.Net.ServicePoint.ConnectSocketInternal(Boolean connectFailure, Socket s4, Socket s6, Socket& socket, IPAddress& address, ConnectSocketState state, IAsyncResult asyncResult, Exception& exception)");
-        s.cont("   --- End of inner exception stack trace ---");
-        s.cont("   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)");
-        s.cont("   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()");
-        s.line(e + secs(63), "Error", "WsusService.25", "CatalogSyncAgentCore.CatalogSyncThreadProcess", "System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443");
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            e + secs(63) + millis(240),
-            "Info",
+        s.proxy_exception_retry(
+            e,
             "WsusService.25",
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
+            timeout,
+            &[
+                "   at System.Net.Sockets.Socket.DoConnect(EndPoint endPointSnapshot, SocketAddress socketAddress)",
+                "   at System.Net.ServicePoint.ConnectSocketInternal(Boolean connectFailure, Socket s4, Socket s6, Socket& socket, IPAddress& address, ConnectSocketState state, IAsyncResult asyncResult, Exception& exception)",
+                "   --- End of inner exception stack trace ---",
+                "   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)",
+                "   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()",
+            ],
         );
+        s.sync_thread_error(e + secs(63), "WsusService.25", timeout, &[], millis(240));
     }
     // Fixed: the network team restores the rule; the administrator starts a sync by hand.
     ok(&mut s, at("2024-09-11 10:42:17.503"), true, rng);
-    s.event(
-        at("2024-09-11 10:46:02.118"),
-        "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
-    );
+    s.sync_event(at("2024-09-11 10:46:02.118"), "WsusService.14", 361);
     ok(&mut s, at("2024-09-12 01:00:00.190"), false, rng);
     s.render().into_bytes()
 }

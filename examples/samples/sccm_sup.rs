@@ -169,71 +169,25 @@ fn supsetup() -> Vec<u8> {
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
     let ok = at("2024-06-09 10:00:05.412");
-    s.line(
-        ok,
-        "Change",
-        "w3wp.27",
-        "AdminDataAccess.StartSubscriptionManually",
-        "Synchronization manually started",
-    );
-    s.event(
-        ok + millis(1200),
-        "WsusService.15",
-        382,
-        "Information",
-        "Synchronization",
-        "A manual synchronization was started.",
-    );
-    s.event(
-        ok + secs(598),
-        "WsusService.15",
-        384,
-        "Information",
-        "Synchronization",
-        "Synchronization completed successfully.",
-    );
+    s.manual_sync(ok, "w3wp.27", millis(1200), "WsusService.15");
+    s.sync_event(ok + secs(598), "WsusService.15", 384);
+    // ConfigManager starts every synchronization; since the password change each one gets 407.
+    let denied = "System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.";
     let mut t = at("2024-06-10 10:00:04.880");
     while t < at("2024-06-12 14:00:00") {
-        s.line(
-            t,
-            "Change",
-            "w3wp.27",
-            "AdminDataAccess.StartSubscriptionManually",
-            "Synchronization manually started",
-        );
-        s.event(
-            t + millis(1150),
-            "WsusService.15",
-            382,
-            "Information",
-            "Synchronization",
-            "A manual synchronization was started.",
-        );
+        s.manual_sync(t, "w3wp.27", millis(1150), "WsusService.15");
         let e = t + secs(9 + rng.below(5) as i64);
-        s.line(e, "Warning", "WsusService.25", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.");
-        s.cont("   at System.Web.Services.Protocols.SoapHttpClientProtocol.ReadResponse(SoapClientMessage message, WebResponse response, Stream responseStream, Boolean asyncCall)");
-        s.cont(
-            "   at System.Web.Services.Protocols.SoapHttpClientProtocol.Invoke(String methodName, Object[] parameters)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()");
-        s.line(
-            e + secs(30),
-            "Error",
+        s.proxy_exception_retry(
+            e,
             "WsusService.25",
-            "CatalogSyncAgentCore.CatalogSyncThreadProcess",
-            "System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.",
+            denied,
+            &[
+                "   at System.Web.Services.Protocols.SoapHttpClientProtocol.ReadResponse(SoapClientMessage message, WebResponse response, Stream responseStream, Boolean asyncCall)",
+                "   at System.Web.Services.Protocols.SoapHttpClientProtocol.Invoke(String methodName, Object[] parameters)",
+                "   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()",
+            ],
         );
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            e + secs(30) + millis(211),
-            "Info",
-            "WsusService.25",
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
-        );
+        s.sync_thread_error(e + secs(30), "WsusService.25", denied, &[], millis(211));
         t += secs(3600) + millis(rng.below(900) as i64);
     }
     s.render().into_bytes()

@@ -271,38 +271,11 @@ fn setup_text() -> Vec<u8> {
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
-    s.event(
-        at("2024-05-15 05:00:00.102"),
-        "WsusService.17",
-        381,
-        "Information",
-        "Synchronization",
-        "A scheduled synchronization was started.",
-    );
-    s.event(
-        at("2024-05-15 05:04:41.870"),
-        "WsusService.17",
-        384,
-        "Information",
-        "Synchronization",
-        "Synchronization completed successfully.",
-    );
+    s.sync_event(at("2024-05-15 05:00:00.102"), "WsusService.17", 381);
+    s.sync_event(at("2024-05-15 05:04:41.870"), "WsusService.17", 384);
     for r in recycles() {
-        s.line(
-            r + millis(80),
-            "Error",
-            &format!("w3wp.{}", 20 + rng.below(60)),
-            "ClientImplementation.SyncUpdates",
-            "System.Threading.ThreadAbortException: Thread was being aborted.",
-        );
-        s.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
-        s.line(
-            r + secs(12),
-            "Info",
-            "w3wp.5",
-            "WebService.Application_Start",
-            "Client Web Service started",
-        );
+        let w3wp = format!("w3wp.{}", 20 + rng.below(60));
+        s.recycle_abort(r + millis(80), &w3wp, &[], secs(12) - millis(80), "w3wp.5");
     }
     let (slow, _, _) = phases();
     let mut t = slow + secs(60);

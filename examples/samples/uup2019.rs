@@ -133,42 +133,18 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
     for day in ["2024-03-12", "2024-03-13"] {
         let t = at(&format!("{day} 09:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.19",
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.event(
-            t + secs(200 + rng.below(200) as i64),
-            "WsusService.19",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t, "WsusService.19", 381);
+        s.sync_event(t + secs(200 + rng.below(200) as i64), "WsusService.19", 384);
     }
-    s.event(
-        at("2024-03-12 19:10:02.331"),
+    s.sync_event(at("2024-03-12 19:10:02.331"), "WsusService.14", 361);
+    s.content_downloads(
+        rng,
         "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
+        CONTENT_DOWNLOADED,
+        at("2024-03-12 19:10:30"),
+        26,
+        (60, 240),
     );
-    let mut c = at("2024-03-12 19:10:30");
-    for _ in 0..26 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.14",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(60 + rng.below(240) as i64);
-    }
     s.render().into_bytes()
 }
 

@@ -250,38 +250,17 @@ fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, S
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
+    // WSUS 2.0 logs its synchronizations in the sync protocol's own words, no event mirrors.
+    let sync = |s: &mut Sdl, t, took: i64, imported: u32| {
+        s.sync_protocol(t, "WsusService.14", "Sync started");
+        let done = format!("Sync done, {imported} updates imported");
+        s.sync_protocol(t + secs(took), "WsusService.14", &done);
+    };
     for day in ["2007-06-11", "2007-06-12"] {
         let t = at(&format!("{day} 07:00:0{}.{:03}", rng.below(10), rng.below(1000)));
-        s.line(
-            t,
-            "Info",
-            "WsusService.14",
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            "Sync started",
-        );
-        s.line(
-            t + secs(301),
-            "Info",
-            "WsusService.14",
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            "Sync done, 0 updates imported",
-        );
+        sync(&mut s, t, 301, 0);
     }
-    let t = at("2007-06-12 17:00:02.412");
-    s.line(
-        t,
-        "Info",
-        "WsusService.14",
-        "CatalogSyncAgentCore.ExecuteSyncProtocol",
-        "Sync started",
-    );
-    s.line(
-        t + secs(188),
-        "Info",
-        "WsusService.14",
-        "CatalogSyncAgentCore.ExecuteSyncProtocol",
-        "Sync done, 23 updates imported",
-    );
+    sync(&mut s, at("2007-06-12 17:00:02.412"), 188, 23);
     s.line(
         at("2007-06-12 17:04:55.021"),
         "Change",
@@ -289,17 +268,15 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         "UpdateApproval.Approve",
         "Approved 9 update(s) for install on All Computers by LITWARE\\itadmin",
     );
-    let mut c = at("2007-06-12 17:06:30.000");
-    for _ in 0..9 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.20",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content file downloaded for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(20 + rng.below(50) as i64);
-    }
+    let downloaded = "Content file downloaded for update";
+    s.content_downloads(
+        rng,
+        "WsusService.20",
+        downloaded,
+        at("2007-06-12 17:06:30.000"),
+        9,
+        (20, 50),
+    );
     s.render().into_bytes()
 }
 

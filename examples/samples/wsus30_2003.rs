@@ -218,21 +218,13 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let svc = "WsusService.21";
     for day in 1..=3 {
         let start = at(&format!("2019-12-0{day} 09:00:00.{:03}", rng.below(1000)));
-        s.event(
-            start,
-            svc,
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.line(
+        s.sync_event(start, svc, 381);
+        s.sync_protocol(
             start + millis(1640),
-            "Info",
             svc,
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
             "Server ID is 4a7c90e3-12b5-4f2e-8d61-0c9b3e5a7f22",
         );
+        // SHA-2 only since 2019: the authorization cab's signature cannot be checked on 2003.
         let fail = start + millis(4312 + rng.below(900) as i64);
         s.line(
             fail,
@@ -241,20 +233,16 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
             "CabUtilities.CheckCertificateSignature",
             "The given certificate chain has not Microsoft Root CA signed root (800B0109)",
         );
-        s.line(fail + millis(3), "Error", svc, "CatalogSyncAgentCore.CatalogSyncThreadProcess", "System.Security.Cryptography.CryptographicException: The given certificate chain has not Microsoft Root CA signed root (800B0109)");
-        s.cont("   at Microsoft.UpdateServices.Internal.CabUtilities.CheckCertificateSignature(String filePath, Boolean allowTestRoot)");
-        s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncLib.DownloadAndVerifyAuthorizationCab(String url, String localPath)");
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.GetAuthorizationCookie()");
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            fail + millis(220),
-            "Info",
+        s.sync_thread_error(
+            fail + millis(3),
             svc,
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
+            "System.Security.Cryptography.CryptographicException: The given certificate chain has not Microsoft Root CA signed root (800B0109)",
+            &[
+                "   at Microsoft.UpdateServices.Internal.CabUtilities.CheckCertificateSignature(String filePath, Boolean allowTestRoot)",
+                "   at Microsoft.UpdateServices.ServerSync.ServerSyncLib.DownloadAndVerifyAuthorizationCab(String url, String localPath)",
+                "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.GetAuthorizationCookie()",
+            ],
+            millis(217),
         );
         s.event(fail + millis(240), svc, 386, "Error", "Synchronization", "Synchronization failed. Reason: The given certificate chain has not Microsoft Root CA signed root (800B0109).");
     }
