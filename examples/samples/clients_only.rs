@@ -19,24 +19,11 @@ const ROOT: &str = "INC0048213_client-logs";
 const CLONED: &str = "5f2b9c84-1e6a-4d3b-a0c7-9e8d2f1b6a35";
 
 fn policy(wsus: &str) -> Vec<u8> {
-    reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
-            vec![
-                ("WUServer", sz(wsus)),
-                ("WUStatusServer", sz(wsus)),
-                ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
-            ],
-        ),
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
-            vec![
-                ("UseWUServer", RegValue::Dword(1)),
-                ("AUOptions", RegValue::Dword(4)),
-                ("NoAutoUpdate", RegValue::Dword(0)),
-            ],
-        ),
-    ])
+    wu_policy(
+        wsus,
+        vec![("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1))],
+        vec![("AUOptions", RegValue::Dword(4)), ("NoAutoUpdate", RegValue::Dword(0))],
+    )
 }
 
 fn identity(susid: &str, validation: &[u8]) -> Vec<u8> {
@@ -52,20 +39,14 @@ fn identity(susid: &str, validation: &[u8]) -> Vec<u8> {
 }
 
 fn time_zone() -> Vec<u8> {
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "W. Europe Standard Time",
-            -60i32,
-            "@tzres.dll,-322",
-            "@tzres.dll,-321",
-            (3, 0, 5, 2),
-            (10, 0, 5, 3),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "W. Europe Standard Time",
+        -60i32,
+        "@tzres.dll,-322",
+        "@tzres.dll,-321",
+        (3, 0, 5, 2),
+        (10, 0, 5, 3),
+    );
     utf16le_bom(&reg_query(&[tz]))
 }
 

@@ -111,60 +111,25 @@ fn software_distribution(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
 fn application_csv(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
     let mut ev = Vec::new();
     let wsus = "Windows Server Update Services";
-    for (t, id, lvl, msg) in [
-        (
-            "2024-11-12 02:00:00",
-            381,
-            "Information",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-12 02:04:11",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
-        (
-            "2024-11-12 19:00:01",
-            382,
-            "Information",
-            "Eine manuelle Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-12 19:06:52",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
-        (
-            "2024-11-12 19:07:10",
-            361,
-            "Information",
-            "Die Inhaltssynchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-13 02:00:00",
-            381,
-            "Information",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-13 02:05:02",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
+    for (t, id) in [
+        ("2024-11-12 02:00:00", 381),
+        ("2024-11-12 02:04:11", 384),
+        ("2024-11-12 19:00:01", 382),
+        ("2024-11-12 19:06:52", 384),
+        ("2024-11-12 19:07:10", 361),
+        ("2024-11-13 02:00:00", 381),
+        ("2024-11-13 02:05:02", 384),
     ] {
         ev.push(TextEvent {
             utc: at(t),
             log: "Application",
             source: wsus,
             id,
-            level: lvl,
+            level: "Information",
             category: "Synchronisierung",
             computer: FQDN,
             user: "N/A",
-            message: msg.into(),
+            message: GERMAN.of(id).into(),
         });
     }
     let mut f = at("2024-11-13 03:21:07");
@@ -308,20 +273,17 @@ fn system_hive() -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"E:\WSUS".into())),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz("WSUS-HH01")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("VersionString", sz("10.0.14393.7428")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"E:\WSUS".into())),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz("WSUS-HH01")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("VersionString", sz("10.0.14393.7428")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+    ])])
 }
 
 pub fn bundle() -> Files {

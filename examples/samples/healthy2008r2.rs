@@ -207,64 +207,46 @@ fn system(rng: &mut Rng) -> Vec<u8> {
 
 fn application() -> Vec<u8> {
     let mut ev = Vec::new();
-    for (t, id, text) in [
-        (
-            "2016-02-09 14:00:00.100",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2016-02-09 14:21:39.870",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2016-02-09 14:21:40.551", 361, "Content synchronization started."),
-        (
-            "2016-02-10 14:00:00.210",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2016-02-10 14:17:55.030",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2016-02-10 23:02:11.400", 10000, "WSUS is working correctly."),
+    for (t, id) in [
+        ("2016-02-09 14:00:00.100", 381),
+        ("2016-02-09 14:21:39.870", 384),
+        ("2016-02-09 14:21:40.551", 361),
+        ("2016-02-10 14:00:00.210", 381),
+        ("2016-02-10 14:17:55.030", 384),
     ] {
-        ev.push(wsus_event(FQDN, at(t), id, 4, 2, text));
+        ev.push(sync_app_event(FQDN, at(t), id));
     }
+    ev.push(wsus_event(
+        FQDN,
+        at("2016-02-10 23:02:11.400"),
+        10000,
+        4,
+        2,
+        "WSUS is working correctly.",
+    ));
     evtx_file(ev, 20_117)
 }
 
 fn registry() -> Vec<u8> {
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "AUS Eastern Standard Time",
-            -600i32,
-            "@tzres.dll,-252",
-            "@tzres.dll,-251",
-            (10, 0, 1, 2),
-            (4, 0, 1, 3),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "AUS Eastern Standard Time",
+        -600i32,
+        "@tzres.dll,-252",
+        "@tzres.dll,-251",
+        (10, 0, 1, 2),
+        (4, 0, 1, 3),
+    );
     reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-            vec![
-                ("ContentDir", sz(r"E:\WSUS")),
-                ("SqlServerName", sz(r"WSUS-SYD01\MICROSOFT##SSEE")),
-                ("SqlDatabaseName", sz("SUSDB")),
-                ("IISTargetWebsiteIndex", RegValue::Dword(1)),
-                ("PortNumber", RegValue::Dword(80)),
-                ("UsingSSL", RegValue::Dword(0)),
-                ("VersionString", sz("3.2.7600.274")),
-                ("WmsdeInstalled", RegValue::Dword(0)),
-            ],
-        ),
+        setup_key(vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("SqlServerName", sz(r"WSUS-SYD01\MICROSOFT##SSEE")),
+            ("SqlDatabaseName", sz("SUSDB")),
+            ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+            ("PortNumber", RegValue::Dword(80)),
+            ("UsingSSL", RegValue::Dword(0)),
+            ("VersionString", sz("3.2.7600.274")),
+            ("WmsdeInstalled", RegValue::Dword(0)),
+        ]),
         tz,
     ])
 }

@@ -571,31 +571,10 @@ fn application_events(rng: &mut Rng) -> Vec<u8> {
         ("2025-01-15 17:00:00.405", "2025-01-15 17:03:11.003"),
         ("2025-01-15 23:00:00.150", "2025-01-15 23:02:50.631"),
     ] {
-        ev.push(wsus_event(
-            FQDN,
-            at(start),
-            381,
-            4,
-            2,
-            "A scheduled synchronization was started.",
-        ));
-        ev.push(wsus_event(
-            FQDN,
-            at(done),
-            384,
-            4,
-            2,
-            "Synchronization completed successfully.",
-        ));
+        ev.push(sync_app_event(FQDN, at(start), 381));
+        ev.push(sync_app_event(FQDN, at(done), 384));
     }
-    ev.push(wsus_event(
-        FQDN,
-        at("2025-01-15 05:12:43.991"),
-        361,
-        4,
-        2,
-        "Content synchronization started.",
-    ));
+    ev.push(sync_app_event(FQDN, at("2025-01-15 05:12:43.991"), 361));
     for day in ["2025-01-14", "2025-01-15"] {
         ev.push(
             super::evtx_writer::Event::manifest(
@@ -634,23 +613,20 @@ fn application_events(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry_text() -> Vec<u8> {
-    let setup = key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz("MICROSOFT##WID")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("IISTargetWebSiteCreated", RegValue::Dword(1)),
-            ("VersionString", sz("10.0.20348.2849")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-            ("InstallType", RegValue::Dword(1)),
-        ],
-    );
+    let setup = setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz("MICROSOFT##WID")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("IISTargetWebSiteCreated", RegValue::Dword(1)),
+        ("VersionString", sz("10.0.20348.2849")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+        ("InstallType", RegValue::Dword(1)),
+    ]);
     let roles = key(
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup\Installed Role Services",
         vec![
@@ -658,48 +634,34 @@ fn registry_text() -> Vec<u8> {
             ("UpdateServices-WidDatabase", sz("2")),
         ],
     );
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "Pacific Standard Time",
-            480,
-            "@tzres.dll,-212",
-            "@tzres.dll,-211",
-            (3, 0, 2, 2),
-            (11, 0, 1, 2),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "Pacific Standard Time",
+        480,
+        "@tzres.dll,-212",
+        "@tzres.dll,-211",
+        (3, 0, 2, 2),
+        (11, 0, 1, 2),
+    );
     reg_query(&[setup, roles, tz]).into_bytes()
 }
 
 fn policy(wsus: &str) -> Vec<u8> {
-    reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
-            vec![
-                ("WUServer", sz(wsus)),
-                ("WUStatusServer", sz(wsus)),
-                ("UpdateServiceUrlAlternate", sz("")),
-                ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
-                ("SetDisableUXWUAccess", RegValue::Dword(1)),
-            ],
-        ),
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
-            vec![
-                ("UseWUServer", RegValue::Dword(1)),
-                ("AUOptions", RegValue::Dword(4)),
-                ("ScheduledInstallDay", RegValue::Dword(0)),
-                ("ScheduledInstallTime", RegValue::Dword(3)),
-                ("DetectionFrequencyEnabled", RegValue::Dword(1)),
-                ("DetectionFrequency", RegValue::Dword(4)),
-                ("NoAutoRebootWithLoggedOnUsers", RegValue::Dword(1)),
-            ],
-        ),
-    ])
+    wu_policy(
+        wsus,
+        vec![
+            ("UpdateServiceUrlAlternate", sz("")),
+            ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
+            ("SetDisableUXWUAccess", RegValue::Dword(1)),
+        ],
+        vec![
+            ("AUOptions", RegValue::Dword(4)),
+            ("ScheduledInstallDay", RegValue::Dword(0)),
+            ("ScheduledInstallTime", RegValue::Dword(3)),
+            ("DetectionFrequencyEnabled", RegValue::Dword(1)),
+            ("DetectionFrequency", RegValue::Dword(4)),
+            ("NoAutoRebootWithLoggedOnUsers", RegValue::Dword(1)),
+        ],
+    )
 }
 
 /// One client's zip: its Windows Update log (decoded on the client, Pacific time), reporting events

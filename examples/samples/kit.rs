@@ -846,32 +846,63 @@ pub fn systemtime_rule(month: u16, day_of_week: u16, week: u16, hour: u16) -> Ve
         .collect()
 }
 
-/// The values of `TimeZoneInformation` for a zone with DST (biases in minutes, UTC = local + bias).
-pub fn time_zone_values(
+/// `HKLM\SYSTEM\CurrentControlSet\Control\TimeZoneInformation` for a zone with DST (biases in
+/// minutes, UTC = local + bias; the rules as month, day of week, week, hour).
+pub fn time_zone_key(
     key_name: &str,
     bias: i32,
     std_name: &str,
     dst_name: &str,
     dst: (u16, u16, u16, u16),
     std: (u16, u16, u16, u16),
-) -> Vec<(&'static str, RegValue)> {
-    vec![
-        ("Bias", RegValue::Dword(bias as u32)),
-        ("DaylightBias", RegValue::Dword(-60i32 as u32)),
-        ("DaylightName", sz(dst_name)),
-        (
-            "DaylightStart",
-            RegValue::Binary(systemtime_rule(dst.0, dst.1, dst.2, dst.3)),
+) -> RegKey {
+    key(
+        r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation",
+        vec![
+            ("Bias", RegValue::Dword(bias as u32)),
+            ("DaylightBias", RegValue::Dword(-60i32 as u32)),
+            ("DaylightName", sz(dst_name)),
+            (
+                "DaylightStart",
+                RegValue::Binary(systemtime_rule(dst.0, dst.1, dst.2, dst.3)),
+            ),
+            ("DynamicDaylightTimeDisabled", RegValue::Dword(0)),
+            ("StandardBias", RegValue::Dword(0)),
+            ("StandardName", sz(std_name)),
+            (
+                "StandardStart",
+                RegValue::Binary(systemtime_rule(std.0, std.1, std.2, std.3)),
+            ),
+            ("TimeZoneKeyName", sz(key_name)),
+        ],
+    )
+}
+
+/// WSUS setup's own key, `HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup`.
+pub fn setup_key(values: Vec<(&str, RegValue)>) -> RegKey {
+    key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+        values,
+    )
+}
+
+/// A client's Windows Update policy export: `WUServer` and `WUStatusServer` set to `wsus`, then
+/// `more`; under `AU`, `UseWUServer` 1, then `au`.
+pub fn wu_policy(wsus: &str, more: Vec<(&str, RegValue)>, au: Vec<(&str, RegValue)>) -> Vec<u8> {
+    let mut values = vec![("WUServer", sz(wsus)), ("WUStatusServer", sz(wsus))];
+    values.extend(more);
+    let mut au_values = vec![("UseWUServer", RegValue::Dword(1))];
+    au_values.extend(au);
+    reg_export(&[
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
+            values,
         ),
-        ("DynamicDaylightTimeDisabled", RegValue::Dword(0)),
-        ("StandardBias", RegValue::Dword(0)),
-        ("StandardName", sz(std_name)),
-        (
-            "StandardStart",
-            RegValue::Binary(systemtime_rule(std.0, std.1, std.2, std.3)),
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
+            au_values,
         ),
-        ("TimeZoneKeyName", sz(key_name)),
-    ]
+    ])
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1093,6 +1124,11 @@ pub fn wsus_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, catego
         computer,
         &[text],
     )
+}
+
+/// A synchronization event (381, 382, 384, 361) of WSUS in English ([`SyncMessages`]).
+pub fn sync_app_event(computer: &str, utc: NaiveDateTime, id: u16) -> Event {
+    wsus_event(computer, utc, id, 4, 2, ENGLISH.of(id.into()))
 }
 
 /// A Service Control Manager event with its `param1…` values.

@@ -64,46 +64,18 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 
 fn application(_rng: &mut Rng) -> Vec<u8> {
     let mut ev = Vec::new();
-    for (t, id, text) in [
-        (
-            "2024-09-09 01:00:00.231",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-09 01:03:41.640",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        (
-            "2024-09-10 01:00:00.118",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-11 01:00:00.207",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        ("2024-09-11 10:42:18.693", 382, "A manual synchronization was started."),
-        (
-            "2024-09-11 10:45:40.312",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2024-09-11 10:46:02.118", 361, "Content synchronization started."),
-        (
-            "2024-09-12 01:00:00.190",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-12 01:04:02.904",
-            384,
-            "Synchronization completed successfully.",
-        ),
+    for (t, id) in [
+        ("2024-09-09 01:00:00.231", 381),
+        ("2024-09-09 01:03:41.640", 384),
+        ("2024-09-10 01:00:00.118", 381),
+        ("2024-09-11 01:00:00.207", 381),
+        ("2024-09-11 10:42:18.693", 382),
+        ("2024-09-11 10:45:40.312", 384),
+        ("2024-09-11 10:46:02.118", 361),
+        ("2024-09-12 01:00:00.190", 381),
+        ("2024-09-12 01:04:02.904", 384),
     ] {
-        ev.push(wsus_event(FQDN, at(t), id, 4, 2, text));
+        ev.push(sync_app_event(FQDN, at(t), id));
     }
     evtx_file(ev, 120_451)
 }

@@ -287,31 +287,22 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    let setup = key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
-            ("SqlServerName", sz(r"MICROSOFT##WID")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("VersionString", sz("6.3.9600.18838")),
-        ],
+    let setup = setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
+        ("SqlServerName", sz(r"MICROSOFT##WID")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("VersionString", sz("6.3.9600.18838")),
+    ]);
+    let tz = time_zone_key(
+        "Central Standard Time",
+        360,
+        "@tzres.dll,-142",
+        "@tzres.dll,-141",
+        (3, 0, 2, 2),
+        (11, 0, 1, 2),
     );
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "Central Standard Time",
-            360,
-            "@tzres.dll,-142",
-            "@tzres.dll,-141",
-            (3, 0, 2, 2),
-            (11, 0, 1, 2),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
     utf16le_bom(&reg_query(&[setup, tz]))
 }
 

@@ -230,15 +230,12 @@ pub fn bundle() -> Files {
     ));
     out.push((
         "Registry/UpdateServices-Setup.reg".into(),
-        reg_export(&[key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-            vec![
-                ("ContentDir", sz(r"E:\WSUS")),
-                ("PortNumber", RegValue::Dword(8530)),
-                ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-                ("VersionString", sz("10.0.17763.5458")),
-            ],
-        )]),
+        reg_export(&[setup_key(vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("PortNumber", RegValue::Dword(8530)),
+            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+            ("VersionString", sz("10.0.17763.5458")),
+        ])]),
     ));
     for (name, ci) in [("DEN-W11-0020", 0usize), ("DEN-W11-0034", 14)] {
         let mine: Vec<(NaiveDateTime, String)> = failed

@@ -281,21 +281,18 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", sz(r"E:\WSUS")),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz(r"WSUS02\WSUS")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("IISTargetWebsiteIndex", RegValue::Dword(1)),
-            ("PortNumber", RegValue::Dword(80)),
-            ("VersionString", sz("2.0.0.2620")),
-            ("WmsdeInstalled", RegValue::Dword(1)),
-            ("InstallType", RegValue::Dword(0x80)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", sz(r"E:\WSUS")),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz(r"WSUS02\WSUS")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+        ("PortNumber", RegValue::Dword(80)),
+        ("VersionString", sz("2.0.0.2620")),
+        ("WmsdeInstalled", RegValue::Dword(1)),
+        ("InstallType", RegValue::Dword(0x80)),
+    ])])
 }
 
 fn application_text() -> Vec<u8> {

@@ -389,23 +389,20 @@ fn system_text(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", sz(r"E:\WSUS")),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz(r"WSUS03\MICROSOFT##SSEE")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("VersionString", sz("3.2.7600.274")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-            ("wYukonInstalled", RegValue::Dword(1)),
-            ("InstallType", RegValue::Dword(1)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", sz(r"E:\WSUS")),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz(r"WSUS03\MICROSOFT##SSEE")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("VersionString", sz("3.2.7600.274")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+        ("wYukonInstalled", RegValue::Dword(1)),
+        ("InstallType", RegValue::Dword(1)),
+    ])])
 }
 
 /// A classic client log: an agent start, then one scan a day that finds nothing new (the catalog
