@@ -367,43 +367,25 @@ fn software_distribution_log(rng: &mut Rng) -> String {
 }
 
 fn application_host_config() -> String {
-    let locations = [
-        "ApiRemoting30",
-        "ClientWebService",
-        "DssAuthWebService",
-        "Inventory",
-        "ReportingWebService",
-        "ServerSyncWebService",
-        "SimpleAuthWebService",
-    ];
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n",
     );
     out.push_str("        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n");
     out.push_str("            <add name=\"WsusPool\" queueLength=\"2000\" managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"NetworkService\" idleTimeout=\"00:00:00\" pingingEnabled=\"false\" />\r\n                <recycling>\r\n                    <periodicRestart privateMemory=\"0\" time=\"00:00:00\" />\r\n                </recycling>\r\n            </add>\r\n");
     out.push_str("        </applicationPools>\r\n        <sites>\r\n");
-    out.push_str("            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+    out.push_str(kit::DEFAULT_WEB_SITE);
     let _ = write!(
         out,
         "            <site name=\"WSUS Administration\" id=\"{SITE_ID}\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"D:\\WSUS\\WsusContent\" />\r\n                </application>\r\n"
     );
-    for l in locations {
-        let _ = write!(
-            out,
-            "                <application path=\"/{l}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{l}\" />\r\n                </application>\r\n"
-        );
-    }
+    kit::wsus_applications(&mut out);
     out.push_str("                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:8530:\" />\r\n                    <binding protocol=\"https\" bindingInformation=\"*:8531:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
-    for l in locations {
-        let windows = l == "ApiRemoting30";
-        let _ = write!(
-            out,
-            "    <location path=\"WSUS Administration/{l}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{}\" />\r\n                    <windowsAuthentication enabled=\"{}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n",
-            !windows, windows
-        );
+    for app in kit::WSUS_APPS {
+        let windows = app == "ApiRemoting30";
+        kit::auth_location(&mut out, "WSUS Administration", app, !windows, windows);
     }
     // The fault: someone hardened the Content vdir (a SharePoint-style site policy).
-    out.push_str("    <location path=\"WSUS Administration/Content\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"false\" />\r\n                    <windowsAuthentication enabled=\"true\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n");
+    kit::auth_location(&mut out, "WSUS Administration", "Content", false, true);
     out.push_str("</configuration>\r\n");
     out
 }

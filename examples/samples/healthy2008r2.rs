@@ -21,27 +21,14 @@ const BITS: &str = "Microsoft+BITS/7.5";
 const SOAP: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
 
 fn application_host() -> Vec<u8> {
+    // WSUS 3.0 in the Default Web Site, WsusPool on .NET 2.0.
     let mut out = String::from(
         "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n            <add name=\"WsusPool\" managedRuntimeVersion=\"v2.0\">\r\n                <processModel identityType=\"NetworkService\" />\r\n            </add>\r\n            <applicationPoolDefaults>\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"E:\\WSUS\\WsusContent\" />\r\n                </application>\r\n",
     );
-    for a in [
-        "ApiRemoting30",
-        "ClientWebService",
-        "DssAuthWebService",
-        "Inventory",
-        "ReportingWebService",
-        "ServerSyncWebService",
-        "SimpleAuthWebService",
-    ] {
-        out.push_str(&format!(
-            "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
-        ));
-    }
+    wsus_applications(&mut out);
     out.push_str("                <application path=\"/Selfupdate\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\Selfupdate\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
     for (vdir, anonymous, windows) in default_auth() {
-        out.push_str(&format!(
-            "    <location path=\"Default Web Site/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
-        ));
+        auth_location(&mut out, "Default Web Site", vdir, anonymous, windows);
     }
     out.push_str("</configuration>\r\n");
     out.into_bytes()

@@ -1408,6 +1408,39 @@ pub fn step(rng: &mut super::Rng, base: i64, jitter: u64) -> Duration {
     secs(base + rng.below(jitter.max(1)) as i64)
 }
 
+/// The web services WSUS 3.0 and later install, each an application (or IIS 6 virtual directory)
+/// of its site.
+pub const WSUS_APPS: [&str; 7] = [
+    "ApiRemoting30",
+    "ClientWebService",
+    "DssAuthWebService",
+    "Inventory",
+    "ReportingWebService",
+    "ServerSyncWebService",
+    "SimpleAuthWebService",
+];
+
+/// The Default Web Site of applicationHost.config as IIS setup leaves it (port 80, wwwroot).
+pub const DEFAULT_WEB_SITE: &str = "            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n";
+
+/// The `<application>` of each of WSUS's web services in WsusPool, in applicationHost.config.
+pub fn wsus_applications(out: &mut String) {
+    for a in WSUS_APPS {
+        let _ = write!(
+            out,
+            "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
+        );
+    }
+}
+
+/// The `<location>` block that sets a virtual directory's authentication in applicationHost.config.
+pub fn auth_location(out: &mut String, site: &str, vdir: &str, anonymous: bool, windows: bool) {
+    let _ = write!(
+        out,
+        "    <location path=\"{site}/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
+    );
+}
+
 /// The applicationHost.config of a WSUS 3.0 SP2+ server with its own site (formats.md §8.2):
 /// WsusPool with `pool_attributes` on `<add>` and `recycling`/`failure` children, the web-service
 /// applications, the Content vdir and the per-vdir authentication in `<location>` blocks.
@@ -1423,15 +1456,6 @@ pub struct AppHost<'a> {
 
 impl AppHost<'_> {
     pub fn render(&self) -> String {
-        let apps = [
-            "ApiRemoting30",
-            "ClientWebService",
-            "DssAuthWebService",
-            "Inventory",
-            "ReportingWebService",
-            "ServerSyncWebService",
-            "SimpleAuthWebService",
-        ];
         let mut out = String::from(
             "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!--\r\n\r\n    IIS configuration sections.\r\n\r\n-->\r\n<configuration>\r\n    <system.applicationHost>\r\n",
         );
@@ -1442,18 +1466,14 @@ impl AppHost<'_> {
             self.pool_add, self.pool_children
         );
         out.push_str("            <applicationPoolDefaults managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n");
-        out.push_str("        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+        out.push_str("        <sites>\r\n");
+        out.push_str(DEFAULT_WEB_SITE);
         let _ = write!(
             out,
             "            <site name=\"WSUS Administration\" id=\"{}\" serverAutoStart=\"true\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"{}\\WsusContent\" />\r\n                </application>\r\n",
             self.site_id, self.content_dir
         );
-        for a in apps {
-            let _ = write!(
-                out,
-                "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
-            );
-        }
+        wsus_applications(&mut out);
         out.push_str("                <bindings>\r\n");
         for (proto, info) in self.bindings {
             let _ = write!(
@@ -1466,10 +1486,7 @@ impl AppHost<'_> {
             "                </bindings>\r\n                <logFile directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </site>\r\n            <siteDefaults>\r\n                <logFile logFormat=\"W3C\" directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </siteDefaults>\r\n        </sites>\r\n    </system.applicationHost>\r\n"
         );
         for (vdir, anonymous, windows) in &self.auth {
-            let _ = write!(
-                out,
-                "    <location path=\"WSUS Administration/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
-            );
+            auth_location(&mut out, "WSUS Administration", vdir, *anonymous, *windows);
         }
         out.push_str("</configuration>\r\n");
         out
