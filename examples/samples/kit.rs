@@ -1049,6 +1049,102 @@ pub fn metabase_element(out: &mut String, element: &str, location: &str, attribu
     let _ = write!(out, "\t>\r\n</{element}>\r\n");
 }
 
+/// A MetaBase.xml around the elements `body` writes.
+pub fn metabase_xml(body: impl FnOnce(&mut String)) -> Vec<u8> {
+    let mut m = String::from(
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
+    );
+    body(&mut m);
+    m.push_str("</MBProperty>\r\n</configuration>\r\n");
+    m.into_bytes()
+}
+
+/// DefaultAppPool, and WsusPool with its `attributes`.
+pub fn metabase_app_pools(m: &mut String, wsus_pool: &[(&str, &str)]) {
+    metabase_element(
+        m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/DefaultAppPool",
+        &[("AppPoolCommand", "1")],
+    );
+    metabase_element(m, "IIsApplicationPool", "/LM/W3SVC/AppPools/WsusPool", wsus_pool);
+}
+
+/// The Default Web Site (`/LM/W3SVC/1`, port 80).
+pub fn metabase_default_site(m: &mut String) {
+    metabase_element(
+        m,
+        "IIsWebServer",
+        "/LM/W3SVC/1",
+        &[
+            ("AuthFlags", "0"),
+            ("ServerAutoStart", "TRUE"),
+            ("ServerBindings", ":80:"),
+            ("ServerComment", "Default Web Site"),
+        ],
+    );
+}
+
+/// The virtual directory of each of WSUS's web services `vdirs` under `root`, in WsusPool, with
+/// ASP.NET `framework`'s script maps: the administration ones (ApiRemoting30, WSUS 2.0's
+/// WSUSAdmin) with Windows authentication, the others anonymous.
+pub fn metabase_web_services(m: &mut String, root: &str, framework: &str, vdirs: &[&str]) {
+    let isapi = format!("C:\\WINDOWS\\Microsoft.NET\\Framework\\{framework}\\aspnet_isapi.dll");
+    let maps = format!(".asmx,{isapi},1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,{isapi},1,GET,HEAD,POST,DEBUG");
+    for vdir in vdirs {
+        let (auth, path) = match *vdir {
+            "ApiRemoting30" | "WSUSAdmin" => (
+                "AuthNTLM",
+                r"C:\Program Files\Update Services\Administration".to_string(),
+            ),
+            "Inventory" => (
+                "AuthAnonymous",
+                r"C:\Program Files\Update Services\Inventory".to_string(),
+            ),
+            _ => (
+                "AuthAnonymous",
+                format!(r"C:\Program Files\Update Services\WebServices\{vdir}"),
+            ),
+        };
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            &format!("{root}/{vdir}"),
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "WsusPool"),
+                ("AuthFlags", auth),
+                ("Path", &path),
+                ("ScriptMaps", &maps),
+            ],
+        );
+    }
+}
+
+/// The Content virtual directory under `root` (read only), on `dir`.
+pub fn metabase_content(m: &mut String, root: &str, auth: &str, dir: &str) {
+    metabase_element(
+        m,
+        "IIsWebVirtualDir",
+        &format!("{root}/Content"),
+        &[("AccessFlags", "AccessRead"), ("AuthFlags", auth), ("Path", dir)],
+    );
+}
+
+/// The Selfupdate virtual directory under `root` (the agent's self-update files).
+pub fn metabase_selfupdate(m: &mut String, root: &str, auth: &str) {
+    metabase_element(
+        m,
+        "IIsWebVirtualDir",
+        &format!("{root}/Selfupdate"),
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AuthFlags", auth),
+            ("Path", r"C:\Program Files\Update Services\Selfupdate"),
+        ],
+    );
+}
+
 // ------------------------------------------------------------------------------------------------
 // Archives.
 

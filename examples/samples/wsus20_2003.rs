@@ -18,145 +18,67 @@ const WUA: &str = "Windows-Update-Agent";
 const BITS: &str = "Microsoft+BITS/6.7";
 
 fn metabase() -> Vec<u8> {
-    let mut m = String::from(
-        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
-    );
-    metabase_element(
-        &mut m,
-        "IIS_Global",
-        ".",
-        &[
-            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-            ("ChangeNumber", "4410"),
-            ("HistoryMajorVersionNumber", "212"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsComputer",
-        "/LM",
-        &[
-            ("EnableEditWhileRunning", "1"),
-            ("EnableHistory", "1"),
-            ("MaxHistoryFiles", "10"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/DefaultAppPool",
-        &[("AppPoolCommand", "1")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/WsusPool",
-        &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebService",
-        "/LM/W3SVC",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppPoolId", "DefaultAppPool"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        "/LM/W3SVC/1",
-        &[
-            ("AuthFlags", "0"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":80:"),
-            ("ServerComment", "Default Web Site"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppFriendlyName", "Default Application"),
-            ("AppIsolated", "2"),
-            ("AppRoot", "/LM/W3SVC/1/ROOT"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "c:\\inetpub\\wwwroot"),
-        ],
-    );
-    let maps = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
-    for (vdir, auth, path) in [
-        (
-            "ClientWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
-        ),
-        (
-            "DssAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
-        ),
-        (
-            "ReportingWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
-        ),
-        (
-            "ServerSyncWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
-        ),
-        (
-            "SimpleAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
-        ),
-        (
-            "WSUSAdmin",
-            "AuthNTLM",
-            "C:\\Program Files\\Update Services\\Administration",
-        ),
-    ] {
+    metabase_xml(|m| {
         metabase_element(
-            &mut m,
-            "IIsWebVirtualDir",
-            &format!("/LM/W3SVC/1/root/{vdir}"),
+            m,
+            "IIS_Global",
+            ".",
             &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "WsusPool"),
-                ("AuthFlags", auth),
-                ("Path", path),
-                ("ScriptMaps", maps),
+                ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+                ("ChangeNumber", "4410"),
+                ("HistoryMajorVersionNumber", "212"),
             ],
         );
-    }
-    // The change of 2007-06-12: anonymous access unticked on Content, Integrated Windows left.
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Content",
-        &[
-            ("AccessFlags", "AccessRead"),
-            ("AuthFlags", "AuthNTLM"),
-            ("Path", "E:\\WSUS\\WsusContent"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Selfupdate",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    m.push_str("</MBProperty>\r\n</configuration>\r\n");
-    m.into_bytes()
+        metabase_element(
+            m,
+            "IIsComputer",
+            "/LM",
+            &[
+                ("EnableEditWhileRunning", "1"),
+                ("EnableHistory", "1"),
+                ("MaxHistoryFiles", "10"),
+            ],
+        );
+        metabase_app_pools(m, &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")]);
+        metabase_element(
+            m,
+            "IIsWebService",
+            "/LM/W3SVC",
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "DefaultAppPool"),
+                ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+                ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
+            ],
+        );
+        // WSUS 2.0 installs into the Default Web Site, on ASP.NET 1.1.
+        metabase_default_site(m);
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            "/LM/W3SVC/1/root",
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppFriendlyName", "Default Application"),
+                ("AppIsolated", "2"),
+                ("AppRoot", "/LM/W3SVC/1/ROOT"),
+                ("AuthFlags", "AuthAnonymous"),
+                ("Path", "c:\\inetpub\\wwwroot"),
+            ],
+        );
+        let services = [
+            "ClientWebService",
+            "DssAuthWebService",
+            "ReportingWebService",
+            "ServerSyncWebService",
+            "SimpleAuthWebService",
+            "WSUSAdmin",
+        ];
+        metabase_web_services(m, "/LM/W3SVC/1/root", "v1.1.4322", &services);
+        // The change of 2007-06-12: anonymous access unticked on Content, Integrated Windows left.
+        metabase_content(m, "/LM/W3SVC/1/root", "AuthNTLM", "E:\\WSUS\\WsusContent");
+        metabase_selfupdate(m, "/LM/W3SVC/1/root", "AuthAnonymous | AuthNTLM");
+    })
 }
 
 fn content(rng: &mut Rng) -> Vec<String> {

@@ -16,201 +16,104 @@ const URL: &str = "http://wsus03.northwind.local:8530";
 const ROOT: &str = "WSUS03_MPSReports_2019-12-04";
 
 fn metabase() -> Vec<u8> {
-    let mut m = String::from(
-        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
-    );
-    metabase_element(
-        &mut m,
-        "IIS_Global",
-        ".",
-        &[
-            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-            ("ChangeNumber", "8217"),
-            ("HistoryMajorVersionNumber", "314"),
-            ("SessionKey", "496344627000000022000000400000001a6c3e6e"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsComputer",
-        "/LM",
-        &[
-            ("EnableEditWhileRunning", "1"),
-            ("EnableHistory", "1"),
-            ("MaxBatchedWriteSize", "0"),
-            ("MaxHistoryFiles", "10"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPools",
-        "/LM/W3SVC/AppPools",
-        &[("AppPoolIdentityType", "2"), ("PeriodicRestartTime", "1740")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/DefaultAppPool",
-        &[("AppPoolCommand", "1")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/WsusPool",
-        &[
-            ("AppPoolCommand", "1"),
-            ("PeriodicRestartPrivateMemory", "0"),
-            ("PeriodicRestartTime", "1740"),
-            ("RapidFailProtection", "TRUE"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebService",
-        "/LM/W3SVC",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppPoolId", "DefaultAppPool"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            (
-                "DefaultDoc",
-                "Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx",
-            ),
-            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        "/LM/W3SVC/1",
-        &[
-            ("AuthFlags", "0"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":80:"),
-            ("ServerComment", "Default Web Site"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppFriendlyName", "Default Application"),
-            ("AppIsolated", "2"),
-            ("AppRoot", "/LM/W3SVC/1/ROOT"),
-            ("Path", "c:\\inetpub\\wwwroot"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Selfupdate",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        &format!("/LM/W3SVC/{SITE}"),
-        &[
-            ("AuthFlags", "0"),
-            ("SecureBindings", ":8531:"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":8530:"),
-            ("ServerComment", "WSUS Administration"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root"),
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppIsolated", "2"),
-            ("AppPoolId", "WsusPool"),
-            ("AppRoot", &format!("/LM/W3SVC/{SITE}/ROOT")),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "C:\\Program Files\\Update Services\\WebServices\\Root"),
-        ],
-    );
-    let asmx = "ScriptMaps";
-    let map = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
-    for (vdir, auth, path) in [
-        (
-            "ApiRemoting30",
-            "AuthNTLM",
-            "C:\\Program Files\\Update Services\\Administration",
-        ),
-        (
-            "ClientWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
-        ),
-        (
-            "DssAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
-        ),
-        (
-            "Inventory",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\Inventory",
-        ),
-        (
-            "ReportingWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
-        ),
-        (
-            "ServerSyncWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
-        ),
-        (
-            "SimpleAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
-        ),
-    ] {
+    metabase_xml(|m| {
         metabase_element(
-            &mut m,
-            "IIsWebVirtualDir",
-            &format!("/LM/W3SVC/{SITE}/root/{vdir}"),
+            m,
+            "IIS_Global",
+            ".",
             &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "WsusPool"),
-                ("AuthFlags", auth),
-                ("Path", path),
-                (asmx, map),
+                ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+                ("ChangeNumber", "8217"),
+                ("HistoryMajorVersionNumber", "314"),
+                ("SessionKey", "496344627000000022000000400000001a6c3e6e"),
             ],
         );
-    }
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root/Content"),
-        &[
-            ("AccessFlags", "AccessRead"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "E:\\WSUS\\WsusContent"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root/Selfupdate"),
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    m.push_str("</MBProperty>\r\n</configuration>\r\n");
-    m.into_bytes()
+        metabase_element(
+            m,
+            "IIsComputer",
+            "/LM",
+            &[
+                ("EnableEditWhileRunning", "1"),
+                ("EnableHistory", "1"),
+                ("MaxBatchedWriteSize", "0"),
+                ("MaxHistoryFiles", "10"),
+            ],
+        );
+        metabase_element(
+            m,
+            "IIsApplicationPools",
+            "/LM/W3SVC/AppPools",
+            &[("AppPoolIdentityType", "2"), ("PeriodicRestartTime", "1740")],
+        );
+        metabase_app_pools(
+            m,
+            &[
+                ("AppPoolCommand", "1"),
+                ("PeriodicRestartPrivateMemory", "0"),
+                ("PeriodicRestartTime", "1740"),
+                ("RapidFailProtection", "TRUE"),
+            ],
+        );
+        metabase_element(
+            m,
+            "IIsWebService",
+            "/LM/W3SVC",
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "DefaultAppPool"),
+                ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+                (
+                    "DefaultDoc",
+                    "Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx",
+                ),
+                ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
+            ],
+        );
+        metabase_default_site(m);
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            "/LM/W3SVC/1/root",
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppFriendlyName", "Default Application"),
+                ("AppIsolated", "2"),
+                ("AppRoot", "/LM/W3SVC/1/ROOT"),
+                ("Path", "c:\\inetpub\\wwwroot"),
+            ],
+        );
+        metabase_selfupdate(m, "/LM/W3SVC/1/root", "AuthAnonymous | AuthNTLM");
+        // WSUS 3.0's own site on 8530, on ASP.NET 2.0.
+        metabase_element(
+            m,
+            "IIsWebServer",
+            &format!("/LM/W3SVC/{SITE}"),
+            &[
+                ("AuthFlags", "0"),
+                ("SecureBindings", ":8531:"),
+                ("ServerAutoStart", "TRUE"),
+                ("ServerBindings", ":8530:"),
+                ("ServerComment", "WSUS Administration"),
+            ],
+        );
+        let root = format!("/LM/W3SVC/{SITE}/root");
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            &root,
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppIsolated", "2"),
+                ("AppPoolId", "WsusPool"),
+                ("AppRoot", &format!("/LM/W3SVC/{SITE}/ROOT")),
+                ("AuthFlags", "AuthAnonymous"),
+                ("Path", "C:\\Program Files\\Update Services\\WebServices\\Root"),
+            ],
+        );
+        metabase_web_services(m, &root, "v2.0.50727", &WSUS_APPS);
+        metabase_content(m, &root, "AuthAnonymous", "E:\\WSUS\\WsusContent");
+        metabase_selfupdate(m, &root, "AuthAnonymous");
+    })
 }
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
