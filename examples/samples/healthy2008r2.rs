@@ -244,108 +244,47 @@ fn win7(rng: &mut Rng, name: &str, first: NaiveDateTime) -> Vec<u8> {
     let pid = 900 + rng.below(300) as u32;
     let tid = 0x300 + rng.below(0x500) as u32;
     log.banner(first, pid, tid, "7.6.7600.320");
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\Windows\\system32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\Windows\\system32\\svchost.exe"),
+            (16, "Agent", "  * WU client version 7.6.7600.320"),
+        ],
     );
-    log.line(
-        first + millis(16),
+    log.settings(first + millis(16), pid, tid, URL, Some("Workstations"));
+    let susid = format!("  * SusClientId = '{}'", rng.guid().to_lowercase());
+    log.lines(
+        first,
         pid,
         tid,
-        "Agent",
-        "  * WU client version 7.6.7600.320",
-    );
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(first + millis(16), pid, tid, "Agent", "  * Target group: Workstations");
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(
-        first + millis(31),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
-    );
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Report",
-        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
-    );
-    log.line(
-        first + millis(62),
-        pid,
-        tid,
-        "AU",
-        "WARNING: AU found no suitable session to launch client in",
+        &[
+            (31, "Agent", &susid),
+            (
+                47,
+                "Report",
+                "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+            ),
+            (62, "AU", "WARNING: AU found no suitable session to launch client in"),
+        ],
     );
     let mut t = first + secs(240);
     while t < at("2016-02-11 00:30:00") {
         let stid = 0x100 + rng.below(0xe00) as u32;
-        log.line(
+        log.lines(
             t,
             pid,
             stid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            stid,
-            "PT",
-            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            stid,
-            "PT",
-            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
-        );
-        log.line(
-            t + millis(31),
-            pid,
-            stid,
-            "PT",
-            "WARNING: Cached cookie has expired or new PID is available",
-        );
-        log.line(t + millis(2110), pid, stid, "Agent", "  * Found 0 updates and 77 categories in search; evaluated appl. rules of 1377 out of 2435 deployed entities");
-        log.line(
-            t + millis(2126),
-            pid,
-            stid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(2140),
-            pid,
-            stid,
-            "AU",
-            "WARNING: AU found no suitable session to launch client in",
+            &[
+                (0, "Agent", FIND_START),
+                (15, "PT", PT_SYNC),
+                (15, "PT", &classic_service_url(URL)),
+                (31, "PT", "WARNING: Cached cookie has expired or new PID is available"),
+                (2110, "Agent", "  * Found 0 updates and 77 categories in search; evaluated appl. rules of 1377 out of 2435 deployed entities"),
+                (2126, "Agent", FIND_END),
+                (2140, "AU", "WARNING: AU found no suitable session to launch client in"),
+            ],
         );
         t += step(rng, 8 * 3600, 3600);
     }

@@ -674,6 +674,30 @@ impl Wu10 {
     }
 }
 
+/// The lines of one thread, each `(milliseconds after t, component, message)`.
+fn thread_lines(mut line: impl FnMut(NaiveDateTime, &str, &str), t: NaiveDateTime, lines: &[(i64, &str, &str)]) {
+    for (ms, comp, msg) in lines {
+        line(t + millis(*ms), comp, msg);
+    }
+}
+
+impl Wu10 {
+    /// The lines of one thread, each `(milliseconds after t, component, message)`.
+    pub fn lines(&mut self, t: NaiveDateTime, pid: u32, tid: u32, lines: &[(i64, &str, &str)]) {
+        thread_lines(|t, comp, msg| self.line(t, pid, tid, comp, msg), t, lines);
+    }
+}
+
+/// `Got WSUS Client/Server URL: …` (Windows 10+), the URL the agent will call.
+pub fn got_wsus_url(wsus: &str) -> String {
+    format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\"")
+}
+
+/// The first WS error of a call that did not reach the client web service (Windows 10+).
+pub fn ws_endpoint_error(wsus: &str) -> String {
+    format!("WS error: There was an error communicating with the endpoint at '{wsus}/ClientWebService/client.asmx'.")
+}
+
 /// A classic log (formats.md §3.2): TAB-separated, local time with `:mmm`, PID right-aligned in 4,
 /// TID in lower-case hex; the offset is in the `Logging initialized` banner.
 pub struct WuClassic {
@@ -700,6 +724,22 @@ impl WuClassic {
         );
     }
 
+    /// The lines of one thread, each `(milliseconds after t, component, message)`.
+    pub fn lines(&mut self, t: NaiveDateTime, pid: u32, tid: u32, lines: &[(i64, &str, &str)]) {
+        thread_lines(|t, comp, msg| self.line(t, pid, tid, comp, msg), t, lines);
+    }
+
+    /// The agent's settings cache: the WSUS server and status server and, when the log has them,
+    /// the target group and the Windows Update access setting.
+    pub fn settings(&mut self, t: NaiveDateTime, pid: u32, tid: u32, wsus: &str, group: Option<&str>) {
+        self.line(t, pid, tid, "Agent", &format!("  * WSUS server: {wsus}"));
+        self.line(t, pid, tid, "Agent", &format!("  * WSUS status server: {wsus}"));
+        if let Some(group) = group {
+            self.line(t, pid, tid, "Agent", &format!("  * Target group: {group}"));
+            self.line(t, pid, tid, "Agent", "  * Windows Update access disabled: No");
+        }
+    }
+
     /// The service start banner with the UTC offset in force.
     pub fn banner(&mut self, utc: NaiveDateTime, pid: u32, tid: u32, build: &str) {
         let tz = offset_hhmm(offset_minutes(self.zone, utc));
@@ -711,6 +751,69 @@ impl WuClassic {
             &format!("===========  Logging initialized (build: {build}, tz: {tz})  ==========="),
         );
     }
+}
+
+/// What the classic agent logs when a scan starts and ends, and when the protocol talker starts
+/// synchronizing with the server.
+pub const FIND_START: &str = "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]";
+pub const FIND_END: &str = "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]";
+pub const PT_SYNC: &str = "+++++++++++  PT: Synchronizing server updates  +++++++++++";
+
+/// The classic agent's `+ ServiceId = {…}, Server URL = …` of a scan against WSUS.
+pub fn classic_service_url(wsus: &str) -> String {
+    format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {wsus}/ClientWebService/client.asmx")
+}
+
+/// The ReportingEvents.log line of a scan that failed with `hresult` (148, lower-case hex).
+pub fn detection_failed(
+    zone: Tz,
+    utc: NaiveDateTime,
+    event_guid: &str,
+    hresult: &str,
+    caller: &str,
+    cv: &str,
+) -> String {
+    reporting_event(
+        zone,
+        utc,
+        event_guid,
+        148,
+        "AGENT_DETECTION_FAILED",
+        "00000000-0000-0000-0000-000000000000",
+        0,
+        hresult,
+        caller,
+        false,
+        "Software Synchronization",
+        &format!("Windows Update Client failed to detect with error 0x{hresult}."),
+        Some(cv),
+    )
+}
+
+/// The ReportingEvents.log line of a scan that found `found` updates (147).
+pub fn detection_finished(
+    zone: Tz,
+    utc: NaiveDateTime,
+    event_guid: &str,
+    found: u32,
+    caller: &str,
+    cv: &str,
+) -> String {
+    reporting_event(
+        zone,
+        utc,
+        event_guid,
+        147,
+        "AGENT_DETECTION_FINISHED",
+        "00000000-0000-0000-0000-000000000000",
+        0,
+        "0",
+        caller,
+        true,
+        "Software Synchronization",
+        &format!("Windows Update Client successfully detected {found} updates."),
+        Some(cv),
+    )
 }
 
 /// One ReportingEvents.log line (formats.md §5.2), local time with its offset.

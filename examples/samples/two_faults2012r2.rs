@@ -494,77 +494,60 @@ fn classic_client(rng: &mut Rng) -> Vec<u8> {
     let pid = 884;
     let t0 = at("2024-05-15 08:00:12.504");
     log.banner(t0, pid, 0x3f8, "7.9.9600.18970");
-    log.line(t0 + millis(16), pid, 0x3f8, "Agent", &format!("  * WSUS server: {URL}"));
-    log.line(
-        t0 + millis(16),
-        pid,
-        0x3f8,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        t0 + millis(31),
-        pid,
-        0x3f8,
-        "Agent",
-        "  * SusClientId = '7d2f8e41-0b3a-4c96-a5e7-1f6c9d0b3a28'",
-    );
+    log.settings(t0 + millis(16), pid, 0x3f8, URL, None);
+    let susid = "  * SusClientId = '7d2f8e41-0b3a-4c96-a5e7-1f6c9d0b3a28'";
+    log.line(t0 + millis(31), pid, 0x3f8, "Agent", susid);
     for (i, t) in [slow + secs(1700), down + secs(700), reset + secs(900)]
         .iter()
         .enumerate()
     {
         let t = *t;
         let tid = 0x700 + rng.below(0x400) as u32;
-        log.line(
+        let outcome: &[(i64, &str, &str)] = match i {
+            // Time-out while the pool is overloaded.
+            0 => &[
+                (60_000, "Misc", "WARNING: Send failed with hr = 80072ee2."),
+                (
+                    60_000,
+                    "Misc",
+                    "WARNING: SendRequest failed with hr = 80072ee2. Proxy List used: <(null)> Bypass List used : <(null)> Auth Schemes used : <>",
+                ),
+                (
+                    60_000,
+                    "PT",
+                    "  + Last proxy send request failed with hr = 0x80072EE2, HTTP status code = 0",
+                ),
+                (
+                    60_000,
+                    "PT",
+                    "WARNING: SyncUpdates failure, error = 0x80072EE2, soap client error = 5, soap error code = 0, HTTP status code = 200",
+                ),
+                (60_000, "Agent", "  * WARNING: Exit code = 0x80072EE2"),
+            ],
+            // 503 while the pool is disabled.
+            1 => &[
+                (
+                    1000,
+                    "PT",
+                    "WARNING: SyncUpdates failure, error = 0x80244022, soap client error = 10, soap error code = 0, HTTP status code = 503",
+                ),
+                (1000, "PT", "WARNING: PTError: 0x80244022"),
+                (1000, "Agent", "  * WARNING: Exit code = 0x80244022"),
+            ],
+            _ => &[(
+                4000,
+                "Agent",
+                "  * Found 0 updates and 83 categories in search; evaluated appl. rules of 1311 out of 2202 deployed entities",
+            )],
+        };
+        log.lines(
             t,
             pid,
             tid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+            &[(0, "Agent", FIND_START), (15, "PT", &classic_service_url(URL))],
         );
-        log.line(
-            t + millis(15),
-            pid,
-            tid,
-            "PT",
-            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
-        );
-        match i {
-            0 => {
-                log.line(
-                    t + secs(60),
-                    pid,
-                    tid,
-                    "Misc",
-                    "WARNING: Send failed with hr = 80072ee2.",
-                );
-                log.line(t + secs(60), pid, tid, "Misc", "WARNING: SendRequest failed with hr = 80072ee2. Proxy List used: <(null)> Bypass List used : <(null)> Auth Schemes used : <>");
-                log.line(
-                    t + secs(60),
-                    pid,
-                    tid,
-                    "PT",
-                    "  + Last proxy send request failed with hr = 0x80072EE2, HTTP status code = 0",
-                );
-                log.line(t + secs(60), pid, tid, "PT", "WARNING: SyncUpdates failure, error = 0x80072EE2, soap client error = 5, soap error code = 0, HTTP status code = 200");
-                log.line(t + secs(60), pid, tid, "Agent", "  * WARNING: Exit code = 0x80072EE2");
-            }
-            1 => {
-                log.line(t + secs(1), pid, tid, "PT", "WARNING: SyncUpdates failure, error = 0x80244022, soap client error = 10, soap error code = 0, HTTP status code = 503");
-                log.line(t + secs(1), pid, tid, "PT", "WARNING: PTError: 0x80244022");
-                log.line(t + secs(1), pid, tid, "Agent", "  * WARNING: Exit code = 0x80244022");
-            }
-            _ => {
-                log.line(t + secs(4), pid, tid, "Agent", "  * Found 0 updates and 83 categories in search; evaluated appl. rules of 1311 out of 2202 deployed entities");
-            }
-        }
-        log.line(
-            t + secs(61),
-            pid,
-            tid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
+        log.lines(t, pid, tid, outcome);
+        log.line(t + secs(61), pid, tid, "Agent", FIND_END);
     }
     zip_at(
         &[("WindowsUpdate.log".into(), log.out.into_bytes())],

@@ -252,137 +252,69 @@ fn client(rng: &mut Rng, name: &str, failures: &[(String, NaiveDateTime, String)
     let tid = 0x500 + rng.below(0x700) as u32;
     let first = at("2007-06-12 12:31:07.514");
     log.banner(first, pid, tid, "7.0.6000.374");
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\WINDOWS\\System32\\svchost.exe"),
+            (31, "Service", "** START **  Service: Service startup"),
+            (62, "Agent", "  * WU client version 7.0.6000.374"),
+            (62, "Agent", "  * Access type: No proxy"),
+            (
+                812,
+                "Agent",
+                "***********  Agent: Initializing global settings cache  ***********",
+            ),
+        ],
     );
-    log.line(
-        first + millis(31),
-        pid,
-        tid,
-        "Service",
-        "** START **  Service: Service startup",
-    );
-    log.line(
-        first + millis(62),
-        pid,
-        tid,
-        "Agent",
-        "  * WU client version 7.0.6000.374",
-    );
-    log.line(first + millis(62), pid, tid, "Agent", "  * Access type: No proxy");
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing global settings cache  ***********",
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "  * Target group: (Unassigned Computers)",
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(
-        first + millis(828),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
-    );
+    log.settings(first + millis(812), pid, tid, URL, Some("(Unassigned Computers)"));
+    let susid = format!("  * SusClientId = '{}'", rng.guid().to_lowercase());
+    log.line(first + millis(828), pid, tid, "Agent", &susid);
     let mine: Vec<_> = failures.iter().filter(|f| f.0 == ip).collect();
     for (_, t, file) in mine.iter().take(2) {
-        let t = *t;
+        // The scan before finds Patch Tuesday's updates; their BITS jobs fail on the 401.
         let job = rng.guid();
         let upd = rng.guid();
         let dtid = 0x200 + rng.below(0x500) as u32;
-        log.line(t - secs(40), pid, dtid, "Agent", "*********");
-        log.line(
-            t - secs(40),
-            pid,
-            dtid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        let download = format!(
+            "  * Downloading from {URL}{file} to C:\\WINDOWS\\SoftwareDistribution\\Download\\{}.",
+            rng.hex(32).to_lowercase()
         );
-        log.line(t - secs(39), pid, dtid, "AU", "  # 2 updates detected");
-        log.line(
-            t - secs(38),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!("  * BITS job initialized, JobId = {{{job}}}"),
+        let failed = format!(
+            "WARNING: BITS job {{{job}}} failed, updateId = {{{upd}}}.102, hr = 0x80190191, BG_ERROR_CONTEXT = 5"
         );
-        log.line(
-            t - secs(38),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!(
-                "  * Downloading from {URL}{file} to C:\\WINDOWS\\SoftwareDistribution\\Download\\{}.",
-                rng.hex(32).to_lowercase()
-            ),
+        let failed_file = format!(
+            "  Failed job file: URL = {URL}{file}, local path = C:\\WINDOWS\\SoftwareDistribution\\Download\\{}",
+            rng.hex(32).to_lowercase()
         );
-        log.line(
-            t + secs(2),
+        log.lines(
+            *t - secs(40),
             pid,
             dtid,
-            "DnldMgr",
-            &format!(
-                "WARNING: BITS job {{{job}}} failed, updateId = {{{upd}}}.102, hr = 0x80190191, BG_ERROR_CONTEXT = 5"
-            ),
-        );
-        log.line(
-            t + secs(2),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!(
-                "  Failed job file: URL = {URL}{file}, local path = C:\\WINDOWS\\SoftwareDistribution\\Download\\{}",
-                rng.hex(32).to_lowercase()
-            ),
-        );
-        log.line(
-            t + secs(2),
-            pid,
-            dtid,
-            "DnldMgr",
-            "Error 0x80244017 occurred while downloading update; notifying dependent calls.",
-        );
-        log.line(
-            t + secs(3),
-            pid,
-            dtid,
-            "AU",
-            "AU checked download status and it changed: Downloading is paused",
+            &[
+                (0, "Agent", "*********"),
+                (0, "Agent", FIND_END),
+                (1000, "AU", "  # 2 updates detected"),
+                (2000, "DnldMgr", &format!("  * BITS job initialized, JobId = {{{job}}}")),
+                (2000, "DnldMgr", &download),
+                (42_000, "DnldMgr", &failed),
+                (42_000, "DnldMgr", &failed_file),
+                (
+                    42_000,
+                    "DnldMgr",
+                    "Error 0x80244017 occurred while downloading update; notifying dependent calls.",
+                ),
+                (
+                    43_000,
+                    "AU",
+                    "AU checked download status and it changed: Downloading is paused",
+                ),
+            ],
         );
     }
-    log.line(at("2007-06-13 01:10:12.001"), pid, tid, "Report", "Uploading 2 events using cached cookie, reporting URL = http://wsus02/ReportingWebService/ReportingWebService.asmx");
+    let report = "Uploading 2 events using cached cookie, reporting URL = http://wsus02/ReportingWebService/ReportingWebService.asmx";
+    log.line(at("2007-06-13 01:10:12.001"), pid, tid, "Report", report);
     log.line(
         at("2007-06-13 01:10:12.213"),
         pid,

@@ -314,237 +314,111 @@ fn client_log(rng: &mut Rng, build: &str, pid: u32, susid: &str, dns: &str, firs
     let mut log = WuClassic::new(ZONE);
     let tid = 0x300 + rng.below(0xc00) as u32;
     log.banner(first, pid, tid, build);
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\WINDOWS\\System32\\svchost.exe"),
+            (0, "Misc", "  = Module: c:\\windows\\system32\\wuaueng.dll"),
+            (15, "Service", "*************"),
+            (15, "Service", "** START **  Service: Service startup"),
+            (15, "Service", "*********"),
+            (47, "Agent", "  * WU client version 7.6.7600.256"),
+            (47, "Agent", "  * Base directory: C:\\WINDOWS\\SoftwareDistribution"),
+            (47, "Agent", "  * Access type: No proxy"),
+            (63, "Agent", "  * Network state: Connected"),
+            (
+                910,
+                "Agent",
+                "***********  Agent: Initializing global settings cache  ***********",
+            ),
+        ],
     );
-    log.line(
+    log.settings(first + millis(910), pid, tid, URL, Some("(Unassigned Computers)"));
+    let susid_line = format!("  * SusClientId = '{susid}'");
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Module: c:\\windows\\system32\\wuaueng.dll",
+        &[
+            (926, "Report", "CWERReporter::Init succeeded"),
+            (
+                926,
+                "Agent",
+                "***********  Agent: Initializing Windows Update Agent  ***********",
+            ),
+            (926, "Agent", &susid_line),
+            (
+                941,
+                "Report",
+                "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+            ),
+        ],
     );
-    log.line(first + millis(15), pid, tid, "Service", "*************");
-    log.line(
-        first + millis(15),
-        pid,
-        tid,
-        "Service",
-        "** START **  Service: Service startup",
-    );
-    log.line(first + millis(15), pid, tid, "Service", "*********");
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Agent",
-        "  * WU client version 7.6.7600.256",
-    );
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Agent",
-        "  * Base directory: C:\\WINDOWS\\SoftwareDistribution",
-    );
-    log.line(first + millis(47), pid, tid, "Agent", "  * Access type: No proxy");
-    log.line(first + millis(63), pid, tid, "Agent", "  * Network state: Connected");
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing global settings cache  ***********",
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "  * Target group: (Unassigned Computers)",
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(first + millis(926), pid, tid, "Report", "CWERReporter::Init succeeded");
-    log.line(
-        first + millis(926),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing Windows Update Agent  ***********",
-    );
-    log.line(
-        first + millis(926),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{susid}'"),
-    );
-    log.line(
-        first + millis(941),
-        pid,
-        tid,
-        "Report",
-        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+    let cookie = format!("Initializing simple targeting cookie, clientId = {susid}, target group = , DNS name = {dns}");
+    let au_call = "CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}";
+    let (resumed, au_end) = (
+        format!(">>##  RESUMED  ## AU: Search for updates [{au_call}]"),
+        format!("##  END  ##  AU: Search for updates [{au_call}]"),
     );
     let mut t = first + secs(300);
     while t < at("2019-12-04 15:00:00") {
         let stid = 0x100 + rng.below(0xf00) as u32;
-        log.line(t, pid, stid, "AU", "#############");
-        log.line(t, pid, stid, "AU", "## START ##  AU: Search for updates");
-        log.line(t, pid, stid, "AU", "#########");
-        log.line(t + millis(16), pid, stid, "Agent", "*************");
-        log.line(
-            t + millis(16),
+        log.lines(
+            t,
             pid,
             stid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+            &[
+                (0, "AU", "#############"),
+                (0, "AU", "## START ##  AU: Search for updates"),
+                (0, "AU", "#########"),
+                (16, "Agent", "*************"),
+                (16, "Agent", FIND_START),
+                (16, "Agent", "*********"),
+                (16, "Agent", "  * Online = Yes; Ignore download priority = No"),
+                (16, "Agent", "  * Criteria = \"IsHidden=0 and IsInstalled=0 and DeploymentAction='Installation' and IsAssigned=1 or IsHidden=0 and IsPresent=1 and DeploymentAction='Uninstallation' and IsAssigned=1\""),
+                (16, "Agent", "  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed"),
+                (16, "Agent", "  * Search Scope = {Machine}"),
+                (31, "Setup", "Checking for agent SelfUpdate"),
+                (31, "Setup", "Client version: Core: 7.6.7600.256  Aux: 7.6.7600.256"),
+                (812, "Misc", "Validating signature for C:\\WINDOWS\\SoftwareDistribution\\SelfUpdate\\wuident.cab:"),
+                (828, "Misc", " Microsoft signed: Yes"),
+                (1203, "Setup", "Wuident for the server is up to date"),
+                (1203, "PT", PT_SYNC),
+                (1203, "PT", &classic_service_url(URL)),
+                (1250, "PT", "WARNING: Cached cookie has expired or new PID is available"),
+                (1250, "PT", &cookie),
+                (1250, "PT", "PT: Calling GetCookie with auth plugins"),
+                (5406, "Agent", "  * Found 0 updates and 71 categories in search; evaluated appl. rules of 1120 out of 1906 deployed entities"),
+                (5421, "Agent", "*********"),
+                (5421, "Agent", FIND_END),
+                (5421, "Agent", "*************"),
+                (5437, "AU", &resumed),
+                (5437, "AU", "  # 0 updates detected"),
+                (5437, "AU", "#########"),
+                (5437, "AU", &au_end),
+                (5437, "AU", "#############"),
+                (5453, "AU", "Featured notifications is disabled."),
+            ],
         );
-        log.line(t + millis(16), pid, stid, "Agent", "*********");
-        log.line(
-            t + millis(16),
-            pid,
-            stid,
-            "Agent",
-            "  * Online = Yes; Ignore download priority = No",
-        );
-        log.line(t + millis(16), pid, stid, "Agent", "  * Criteria = \"IsHidden=0 and IsInstalled=0 and DeploymentAction='Installation' and IsAssigned=1 or IsHidden=0 and IsPresent=1 and DeploymentAction='Uninstallation' and IsAssigned=1\"");
-        log.line(
-            t + millis(16),
-            pid,
-            stid,
-            "Agent",
-            "  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed",
-        );
-        log.line(t + millis(16), pid, stid, "Agent", "  * Search Scope = {Machine}");
-        log.line(t + millis(31), pid, stid, "Setup", "Checking for agent SelfUpdate");
-        log.line(
-            t + millis(31),
-            pid,
-            stid,
-            "Setup",
-            "Client version: Core: 7.6.7600.256  Aux: 7.6.7600.256",
-        );
-        log.line(
-            t + millis(812),
-            pid,
-            stid,
-            "Misc",
-            "Validating signature for C:\\WINDOWS\\SoftwareDistribution\\SelfUpdate\\wuident.cab:",
-        );
-        log.line(t + millis(828), pid, stid, "Misc", " Microsoft signed: Yes");
-        log.line(
-            t + millis(1203),
-            pid,
-            stid,
-            "Setup",
-            "Wuident for the server is up to date",
-        );
-        log.line(
-            t + millis(1203),
-            pid,
-            stid,
-            "PT",
-            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
-        );
-        log.line(t + millis(1203), pid, stid, "PT", &format!("  + ServiceId = {{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}}, Server URL = {URL}/ClientWebService/client.asmx"));
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            "WARNING: Cached cookie has expired or new PID is available",
-        );
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            &format!(
-                "Initializing simple targeting cookie, clientId = {susid}, target group = , DNS name = {}",
-                dns
-            ),
-        );
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            "PT: Calling GetCookie with auth plugins",
-        );
-        log.line(t + millis(5406), pid, stid, "Agent", "  * Found 0 updates and 71 categories in search; evaluated appl. rules of 1120 out of 1906 deployed entities");
-        log.line(t + millis(5421), pid, stid, "Agent", "*********");
-        log.line(
-            t + millis(5421),
-            pid,
-            stid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(t + millis(5421), pid, stid, "Agent", "*************");
-        log.line(
-            t + millis(5437),
-            pid,
-            stid,
-            "AU",
-            ">>##  RESUMED  ## AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
-        );
-        log.line(t + millis(5437), pid, stid, "AU", "  # 0 updates detected");
-        log.line(t + millis(5437), pid, stid, "AU", "#########");
-        log.line(
-            t + millis(5437),
-            pid,
-            stid,
-            "AU",
-            "##  END  ##  AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
-        );
-        log.line(t + millis(5437), pid, stid, "AU", "#############");
-        log.line(t + millis(5453), pid, stid, "AU", "Featured notifications is disabled.");
         let r = local(ZONE, t + millis(5440));
-        log.line(
-            t + secs(600),
-            pid,
-            stid,
-            "Report",
-            &format!(
-                "REPORT EVENT: {{{}}}\t{} {}:{:03}{}\t1\t147\t101\t{{00000000-0000-0000-0000-000000000000}}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected 0 updates.",
-                rng.guid(),
-                ymd(r),
-                hms(r),
-                ms(r),
-                offset_hhmm(offset_minutes(ZONE, t))
-            ),
+        let report = format!(
+            "REPORT EVENT: {{{}}}\t{} {}:{:03}{}\t1\t147\t101\t{{00000000-0000-0000-0000-000000000000}}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected 0 updates.",
+            rng.guid(),
+            ymd(r),
+            hms(r),
+            ms(r),
+            offset_hhmm(offset_minutes(ZONE, t))
         );
-        log.line(
-            t + secs(601),
+        log.lines(
+            t,
             pid,
             stid,
-            "Report",
-            "CWERReporter finishing event handling. (00000000)",
+            &[
+                (600_000, "Report", &report),
+                (601_000, "Report", "CWERReporter finishing event handling. (00000000)"),
+            ],
         );
         t += step(rng, 22 * 3600 - 3600, 7200);
     }
