@@ -688,71 +688,30 @@ fn client(
             // A scan while the server restarts: nothing listens on 8530 for a few minutes.
             outage_scan = None;
             let tid = 5200 + rng.below(500) as u32;
-            log.line(
+            log.lines(
                 o,
                 pid,
                 tid,
-                "Agent",
-                "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)",
+                &[
+                    (0, "Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)"),
+                    (4, "Misc", &got_wsus_url(WSUS_URL)),
+                    (2040, "WebServices", &ws_endpoint_error(WSUS_URL)),
+                    (2040, "WebServices", "WS error: Could not connect to the endpoint."),
+                    (2041, "WebServices", "*FAILED* [80072EFD] Web service call"),
+                    (2042, "ProtocolTalker", "*FAILED* [80072EFD] SyncUpdates round trip"),
+                    (2050, "Agent", "*FAILED* [80072EFD] Synchronize updates"),
+                    (2051, "Agent", "Exit code = 0x80072EFD"),
+                    (2051, "Agent", "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58"),
+                ],
             );
-            log.line(
-                o + millis(4),
-                pid,
-                tid,
-                "Misc",
-                &format!("Got WSUS Client/Server URL: {WSUS_URL}/ClientWebService/client.asmx\"\""),
-            );
-            log.line(o + millis(2040), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{WSUS_URL}/ClientWebService/client.asmx'."));
-            log.line(
-                o + millis(2040),
-                pid,
-                tid,
-                "WebServices",
-                "WS error: Could not connect to the endpoint.",
-            );
-            log.line(
-                o + millis(2041),
-                pid,
-                tid,
-                "WebServices",
-                "*FAILED* [80072EFD] Web service call",
-            );
-            log.line(
-                o + millis(2042),
-                pid,
-                tid,
-                "ProtocolTalker",
-                "*FAILED* [80072EFD] SyncUpdates round trip",
-            );
-            log.line(
-                o + millis(2050),
-                pid,
-                tid,
-                "Agent",
-                "*FAILED* [80072EFD] Synchronize updates",
-            );
-            log.line(o + millis(2051), pid, tid, "Agent", "Exit code = 0x80072EFD");
-            log.line(
-                o + millis(2051),
-                pid,
-                tid,
-                "Agent",
-                "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58",
-            );
-            reporting.push_str(&reporting_event(
+            let cv = "Ty3fQk0aUkW2b9Lq.1.0.1.2";
+            reporting.push_str(&detection_failed(
                 ZONE,
                 o + millis(2060),
                 &rng.guid(),
-                148,
-                "AGENT_DETECTION_FAILED",
-                "00000000-0000-0000-0000-000000000000",
-                0,
                 "80072efd",
                 "UpdateOrchestrator",
-                false,
-                "Software Synchronization",
-                "Windows Update Client failed to detect with error 0x80072efd.",
-                Some("Ty3fQk0aUkW2b9Lq.1.0.1.2"),
+                cv,
             ));
         }
         let patched = t >= at("2025-01-15 06:00:00");
@@ -768,48 +727,36 @@ fn client(
             &dns,
             &susid,
         );
-        reporting.push_str(&reporting_event(
+        let (event, cv) = (rng.guid(), format!("{}.{}", rng.hex(16), 1));
+        reporting.push_str(&detection_finished(
             ZONE,
             t + secs(5),
-            &rng.guid(),
-            147,
-            "AGENT_DETECTION_FINISHED",
-            "00000000-0000-0000-0000-000000000000",
-            0,
-            "0",
+            &event,
+            found,
             "UpdateOrchestrator",
-            true,
-            "Software Synchronization",
-            &format!("Windows Update Client successfully detected {found} updates."),
-            Some(&format!("{}.{}", rng.hex(16), 1)),
+            &cv,
         ));
         if found > 0 {
             installed = true;
             let job = rng.guid();
             let tid = 7000 + rng.below(900) as u32;
-            log.line(
-                t + secs(8),
-                pid,
-                tid,
-                "DownloadManager",
-                &format!("Updates to download = {found}"),
+            let transient = format!(
+                "DO job {{{job}}} hit a transient error, updateId = {}.201 <NULL>, error = 0x80D02002",
+                rng.guid()
             );
-            log.line(
-                t + secs(9),
+            log.lines(
+                t,
                 pid,
                 tid,
-                "DownloadManager",
-                &format!(
-                    "DO job {{{job}}} hit a transient error, updateId = {}.201 <NULL>, error = 0x80D02002",
-                    rng.guid()
-                ),
-            );
-            log.line(
-                t + secs(95),
-                pid,
-                tid,
-                "DownloadManager",
-                &format!("DO job {{{job}}} completed successfully"),
+                &[
+                    (8000, "DownloadManager", &format!("Updates to download = {found}")),
+                    (9000, "DownloadManager", &transient),
+                    (
+                        95_000,
+                        "DownloadManager",
+                        &format!("DO job {{{job}}} completed successfully"),
+                    ),
+                ],
             );
             for title in [
                 "2025-01 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5049981)",
@@ -818,19 +765,14 @@ fn client(
             ] {
                 let upd = rng.guid();
                 let done = t + secs(600 + rng.below(900) as i64);
-                log.line(
+                log.lines(
                     done,
                     pid,
                     tid,
-                    "Handler",
-                    &format!("Installing update {upd} ... {title}"),
-                );
-                log.line(
-                    done + secs(40),
-                    pid,
-                    tid,
-                    "Deployment",
-                    &format!("Update {upd}.200 install succeeded"),
+                    &[
+                        (0, "Handler", &format!("Installing update {upd} ... {title}")),
+                        (40_000, "Deployment", &format!("Update {upd}.200 install succeeded")),
+                    ],
                 );
                 reporting.push_str(&reporting_event(
                     ZONE,

@@ -1330,15 +1330,19 @@ pub fn sync_app_event(computer: &str, utc: NaiveDateTime, id: u16) -> Event {
     wsus_event(computer, utc, id, 4, 2, ENGLISH.of(id.into()))
 }
 
+/// The qualifiers a classic-source event of `level` carries (severity bits of the event id).
+fn qualifiers(level: u8) -> u16 {
+    match level {
+        2 => 49152,
+        3 => 32768,
+        _ => 16384,
+    }
+}
+
 /// A Service Control Manager event with its `param1…` values.
 pub fn scm_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, params: &[&str]) -> Event {
     let names = ["param1", "param2", "param3", "param4", "param5"];
     let data: Vec<(&str, &str)> = params.iter().enumerate().map(|(i, v)| (names[i], *v)).collect();
-    let qualifiers = match level {
-        2 => 49152,
-        3 => 32768,
-        _ => 16384,
-    };
     Event::manifest(
         providers::SCM,
         providers::SCM_GUID,
@@ -1352,7 +1356,7 @@ pub fn scm_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, params:
         &data,
     )
     .with_source_name(providers::SCM)
-    .with_qualifiers(qualifiers)
+    .with_qualifiers(qualifiers(level))
     .with_process(680, 3344)
 }
 
@@ -1363,11 +1367,6 @@ pub fn service_state(computer: &str, utc: NaiveDateTime, service: &str, state: &
 
 /// A Microsoft-Windows-WAS event with named data.
 pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &[(&str, &str)]) -> Event {
-    let qualifiers = match level {
-        2 => 49152,
-        3 => 32768,
-        _ => 16384,
-    };
     Event::manifest(
         providers::WAS,
         providers::WAS_GUID,
@@ -1381,7 +1380,7 @@ pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &
         data,
     )
     .with_source_name("WAS")
-    .with_qualifiers(qualifiers)
+    .with_qualifiers(qualifiers(level))
 }
 
 /// The Event Log service's daily uptime event (6013).
@@ -1420,51 +1419,31 @@ pub const MU_SERVICE: &str = "7971F918-A847-4430-9279-4A52D1EFE18D";
 /// The agent starting: settings block and the start-up noise every Windows 10 log has
 /// (`8024000C`, `80240013`, `8024000E`), which must not be mistaken for faults.
 pub fn wu10_startup(log: &mut Wu10, t: NaiveDateTime, pid: u32, version: &str, wsus: &str) {
-    let tid = pid + 1732;
-    let l = |log: &mut Wu10, dt: i64, comp: &str, msg: &str| log.line(t + millis(dt), pid, tid, comp, msg);
-    l(log, 0, "Shared", "Effective power state: AC");
-    l(log, 4, "Agent", &format!("WU client version {version}"));
-    l(
-        log,
-        5,
-        "Agent",
-        "SleepStudyTracker: Machine is non-AOAC. Sleep study tracker disabled.",
+    log.lines(
+        t,
+        pid,
+        pid + 1732,
+        &[
+            (0, "Shared", "Effective power state: AC"),
+            (4, "Agent", &format!("WU client version {version}")),
+            (5, "Agent", "SleepStudyTracker: Machine is non-AOAC. Sleep study tracker disabled."),
+            (6, "Agent", "Base directory: C:\\WINDOWS\\SoftwareDistribution"),
+            (6, "Agent", "Datastore directory: C:\\WINDOWS\\SoftwareDistribution\\DataStore\\DataStore.edb"),
+            (41, "Misc", "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed"),
+            (43, "Agent", "Initializing global settings cache"),
+            (43, "Agent", &format!("WSUS server: {wsus}")),
+            (43, "Agent", &format!("WSUS status server: {wsus}")),
+            (43, "Agent", "Alternate Download Server: (null)"),
+            (43, "Agent", "Fill Empty Content Urls: No"),
+            (43, "Agent", "Target group: (Unassigned Computers)"),
+            (43, "Agent", "Windows Update access disabled: No"),
+            (43, "Agent", "Do not connect to Windows Update Internet locations: Yes"),
+            (97, "Agent", "*FAILED* [80240013] m_services.Add()"),
+            (98, "Agent", "Initializing Windows Update Agent"),
+            (102, "Agent", "*FAILED* [8024000E] file = onecore\\enduser\\windowsupdate\\client\\engine\\lib\\EndpointProviders.cpp, line = 1925"),
+            (130, "DownloadManager", "Download manager restoring 0 downloads"),
+        ],
     );
-    l(log, 6, "Agent", "Base directory: C:\\WINDOWS\\SoftwareDistribution");
-    l(
-        log,
-        6,
-        "Agent",
-        "Datastore directory: C:\\WINDOWS\\SoftwareDistribution\\DataStore\\DataStore.edb",
-    );
-    l(
-        log,
-        41,
-        "Misc",
-        "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed",
-    );
-    l(log, 43, "Agent", "Initializing global settings cache");
-    l(log, 43, "Agent", &format!("WSUS server: {wsus}"));
-    l(log, 43, "Agent", &format!("WSUS status server: {wsus}"));
-    l(log, 43, "Agent", "Alternate Download Server: (null)");
-    l(log, 43, "Agent", "Fill Empty Content Urls: No");
-    l(log, 43, "Agent", "Target group: (Unassigned Computers)");
-    l(log, 43, "Agent", "Windows Update access disabled: No");
-    l(
-        log,
-        43,
-        "Agent",
-        "Do not connect to Windows Update Internet locations: Yes",
-    );
-    l(log, 97, "Agent", "*FAILED* [80240013] m_services.Add()");
-    l(log, 98, "Agent", "Initializing Windows Update Agent");
-    l(
-        log,
-        102,
-        "Agent",
-        "*FAILED* [8024000E] file = onecore\\enduser\\windowsupdate\\client\\engine\\lib\\EndpointProviders.cpp, line = 1925",
-    );
-    l(log, 130, "DownloadManager", "Download manager restoring 0 downloads");
 }
 
 /// One scan against WSUS that works (`client_id` is the machine's SusClientId), with the SLS lookup to Microsoft that a client without
@@ -1484,122 +1463,105 @@ pub fn wu10_scan(
     let tid = 4000 + rng.below(9000) as u32;
     let id = 10 + rng.below(90);
     let cv = format!("{}.{}.1", rng.hex(16), rng.below(9));
-    let mut dt = 0i64;
-    let mut l = |log: &mut Wu10, step: i64, comp: &str, msg: &str| {
+    let sls = "855E8A7C-ECB4-4CA3-B045-1DFA50104289";
+    let sls_path = format!(
+        "/SLS/{{{sls}}}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090"
+    );
+    // Each line is (milliseconds after the one before, component, message).
+    let steps: &[(i64, &str, &str)] = &[
+        (
+            0,
+            "Agent",
+            &format!("* START * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+        ),
+        (
+            1,
+            "Agent",
+            &format!("Added service {MU_SERVICE} to sequential scan list"),
+        ),
+        (
+            0,
+            "Agent",
+            &format!("Added service {WU_SERVICE} to sequential scan list"),
+        ),
+        (
+            2,
+            "Agent",
+            &format!("* END * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+        ),
+        (
+            3,
+            "Agent",
+            &format!("* START * Finding updates CallerId = {caller}  Id = {id} (cV = {cv})"),
+        ),
+        (
+            0,
+            "Agent",
+            "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
+        ),
+        (
+            0,
+            "Agent",
+            "Criteria = IsInstalled=0 and DeploymentAction='Installation' or IsInstalled=0 and DeploymentAction='OptionalInstallation' or IsPresent=1 and DeploymentAction='Uninstallation' or IsInstalled=1 and DeploymentAction='Installation' and RebootRequired=1 or IsInstalled=0 and DeploymentAction='Uninstallation' and RebootRequired=1\"\"",
+        ),
+        (0, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed")),
+        (0, "Agent", "Search Scope = {Machine}"),
+        (0, "Agent", "Caller SID for Applicability: S-1-5-18"),
+        (
+            6,
+            "SLS",
+            &format!("Get response for service {sls} - forceExpire[False] asyncRefreshOnExpiry[True]"),
+        ),
+        (0, "SLS", &format!("path used for cache lookup: {sls_path}")),
+        (
+            2,
+            "Misc",
+            &format!("Got {sls} redir SecureReg URL: https://slscr.update.microsoft.com{sls_path}"),
+        ),
+        (2210, "Misc", "*FAILED* [80072EE7] Send request"),
+        (
+            1,
+            "Misc",
+            "*FAILED* [80072EE7] Library download error. Will retry. Retry Counter:0",
+        ),
+        (1, "SLS", "*FAILED* [80072EE7] GetResponse"),
+        (3, "Misc", &got_wsus_url(wsus)),
+        (1, "ProtocolTalker", "OK to reuse existing configuration"),
+        (0, "ProtocolTalker", "Existing cookie is valid, just use it"),
+        (0, "ProtocolTalker", "PTInfo: Server requested registration"),
+        (
+            31,
+            "ProtocolTalker",
+            &format!(
+                "Initializing simple targeting cookie, clientId = {client_id}, target group = , DNS name = {dns_name}"
+            ),
+        ),
+        (
+            0,
+            "ProtocolTalker",
+            &format!("  Server URL = {wsus}/SimpleAuthWebService/SimpleAuth.asmx"),
+        ),
+        (118, "ProtocolTalker", "Syncing with server"),
+        (1406, "ProtocolTalker", "Sync of Updates: 0"),
+        (0, "ProtocolTalker", "Sync of Extended Info: 0"),
+        (
+            241,
+            "Agent",
+            &format!(
+                "Found {found} updates and 92 categories in search; evaluated appl. rules of 1844 out of 3120 deployed entities"
+            ),
+        ),
+        (
+            3,
+            "Agent",
+            &format!("* END * Finding updates CallerId = {caller}  Id = {id}"),
+        ),
+    ];
+    let mut dt = 0;
+    for (step, comp, msg) in steps {
         dt += step;
         log.line(t + millis(dt), pid, tid, comp, msg);
-    };
-    l(
-        log,
-        0,
-        "Agent",
-        &format!("* START * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
-    );
-    l(
-        log,
-        1,
-        "Agent",
-        &format!("Added service {MU_SERVICE} to sequential scan list"),
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        &format!("Added service {WU_SERVICE} to sequential scan list"),
-    );
-    l(
-        log,
-        2,
-        "Agent",
-        &format!("* END * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
-    );
-    l(
-        log,
-        3,
-        "Agent",
-        &format!("* START * Finding updates CallerId = {caller}  Id = {id} (cV = {cv})"),
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        "Criteria = IsInstalled=0 and DeploymentAction='Installation' or IsInstalled=0 and DeploymentAction='OptionalInstallation' or IsPresent=1 and DeploymentAction='Uninstallation' or IsInstalled=1 and DeploymentAction='Installation' and RebootRequired=1 or IsInstalled=0 and DeploymentAction='Uninstallation' and RebootRequired=1\"\"",
-    );
-    l(log, 0, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed"));
-    l(log, 0, "Agent", "Search Scope = {Machine}");
-    l(log, 0, "Agent", "Caller SID for Applicability: S-1-5-18");
-    l(
-        log,
-        6,
-        "SLS",
-        "Get response for service 855E8A7C-ECB4-4CA3-B045-1DFA50104289 - forceExpire[False] asyncRefreshOnExpiry[True]",
-    );
-    l(
-        log,
-        0,
-        "SLS",
-        "path used for cache lookup: /SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
-    );
-    l(
-        log,
-        2,
-        "Misc",
-        "Got 855E8A7C-ECB4-4CA3-B045-1DFA50104289 redir SecureReg URL: https://slscr.update.microsoft.com/SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
-    );
-    l(log, 2210, "Misc", "*FAILED* [80072EE7] Send request");
-    l(
-        log,
-        1,
-        "Misc",
-        "*FAILED* [80072EE7] Library download error. Will retry. Retry Counter:0",
-    );
-    l(log, 1, "SLS", "*FAILED* [80072EE7] GetResponse");
-    l(
-        log,
-        3,
-        "Misc",
-        &format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\""),
-    );
-    l(log, 1, "ProtocolTalker", "OK to reuse existing configuration");
-    l(log, 0, "ProtocolTalker", "Existing cookie is valid, just use it");
-    l(log, 0, "ProtocolTalker", "PTInfo: Server requested registration");
-    l(
-        log,
-        31,
-        "ProtocolTalker",
-        &format!(
-            "Initializing simple targeting cookie, clientId = {client_id}, target group = , DNS name = {dns_name}"
-        ),
-    );
-    l(
-        log,
-        0,
-        "ProtocolTalker",
-        &format!("  Server URL = {wsus}/SimpleAuthWebService/SimpleAuth.asmx"),
-    );
-    l(log, 118, "ProtocolTalker", "Syncing with server");
-    l(log, 1406, "ProtocolTalker", "Sync of Updates: 0");
-    l(log, 0, "ProtocolTalker", "Sync of Extended Info: 0");
-    l(
-        log,
-        241,
-        "Agent",
-        &format!(
-            "Found {found} updates and 92 categories in search; evaluated appl. rules of 1844 out of 3120 deployed entities"
-        ),
-    );
-    l(
-        log,
-        3,
-        "Agent",
-        &format!("* END * Finding updates CallerId = {caller}  Id = {id}"),
-    );
+    }
 }
 
 /// Ticks a plausible interval forward: `base` seconds plus up to `jitter`.

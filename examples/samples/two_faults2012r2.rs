@@ -335,104 +335,44 @@ fn win10_client(rng: &mut Rng, name: &str) -> Vec<u8> {
                         "The server returned HTTP status code '503 (0x1F7)' with text 'Service Unavailable'.",
                     )
                 };
-                log.line(
+                // A time-out after a minute while overloaded, a 503 at once while disabled.
+                let e = if i == 1 { 60_000 } else { 1000 };
+                log.lines(
                     t,
                     pid,
                     tid,
-                    "Agent",
-                    "* START * Finding updates CallerId = UpdateOrchestrator  Id = 21 (cV = pQ3c7XgZ0UCvJ2dB.1.0.1.2)",
+                    &[
+                        (0, "Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 21 (cV = pQ3c7XgZ0UCvJ2dB.1.0.1.2)"),
+                        (3, "Misc", &got_wsus_url(URL)),
+                        (e, "WebServices", &ws_endpoint_error(URL)),
+                        (e, "WebServices", &format!("WS error: {status}")),
+                        (e + 2, "WebServices", &format!("*FAILED* [{code}] Web service call")),
+                        (e + 3, "ProtocolTalker", &format!("*FAILED* [{code}] SyncUpdates round trip")),
+                        (e + 9, "Agent", &format!("*FAILED* [{code}] Synchronize updates")),
+                        (e + 10, "Agent", &format!("Exit code = 0x{code}")),
+                    ],
                 );
-                log.line(
-                    t + millis(3),
-                    pid,
-                    tid,
-                    "Misc",
-                    &format!("Got WSUS Client/Server URL: {URL}/ClientWebService/client.asmx\"\""),
-                );
-                log.line(t + secs(if i == 1 { 60 } else { 1 }), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{URL}/ClientWebService/client.asmx'."));
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }),
-                    pid,
-                    tid,
-                    "WebServices",
-                    &format!("WS error: {status}"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(2),
-                    pid,
-                    tid,
-                    "WebServices",
-                    &format!("*FAILED* [{code}] Web service call"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(3),
-                    pid,
-                    tid,
-                    "ProtocolTalker",
-                    &format!("*FAILED* [{code}] SyncUpdates round trip"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(9),
-                    pid,
-                    tid,
-                    "Agent",
-                    &format!("*FAILED* [{code}] Synchronize updates"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(10),
-                    pid,
-                    tid,
-                    "Agent",
-                    &format!("Exit code = 0x{code}"),
-                );
-                rep.push_str(&reporting_event(
+                let cv = "pQ3c7XgZ0UCvJ2dB.1.0.1.2";
+                rep.push_str(&detection_failed(
                     ZONE,
                     t + secs(61),
                     &rng.guid(),
-                    148,
-                    "AGENT_DETECTION_FAILED",
-                    "00000000-0000-0000-0000-000000000000",
-                    0,
                     &code.to_lowercase(),
                     "UpdateOrchestrator",
-                    false,
-                    "Software Synchronization",
-                    &format!(
-                        "Windows Update Client failed to detect with error 0x{}.",
-                        code.to_lowercase()
-                    ),
-                    Some("pQ3c7XgZ0UCvJ2dB.1.0.1.2"),
+                    cv,
                 ));
             }
             _ => {
-                wu10_scan(
-                    &mut log,
-                    rng,
-                    t,
-                    pid,
-                    "UpdateOrchestrator",
-                    URL,
-                    if i == 0 { 1 } else { 0 },
-                    &dns,
-                    &susid,
-                );
-                rep.push_str(&reporting_event(
+                let found = if i == 0 { 1 } else { 0 };
+                wu10_scan(&mut log, rng, t, pid, "UpdateOrchestrator", URL, found, &dns, &susid);
+                let (event, cv) = (rng.guid(), format!("{}.0", rng.hex(16)));
+                rep.push_str(&detection_finished(
                     ZONE,
                     t + secs(5),
-                    &rng.guid(),
-                    147,
-                    "AGENT_DETECTION_FINISHED",
-                    "00000000-0000-0000-0000-000000000000",
-                    0,
-                    "0",
+                    &event,
+                    found,
                     "UpdateOrchestrator",
-                    true,
-                    "Software Synchronization",
-                    &format!(
-                        "Windows Update Client successfully detected {} updates.",
-                        if i == 0 { 1 } else { 0 }
-                    ),
-                    Some(&format!("{}.0", rng.hex(16))),
+                    &cv,
                 ));
             }
         }
@@ -440,40 +380,33 @@ fn win10_client(rng: &mut Rng, name: &str) -> Vec<u8> {
             // The feature update found in the first scan downloads, then fails to apply.
             let upd = "8C7A2E10-5D3F-4B6A-9E21-0F4C6D8B2A97";
             let title = "Feature update to Windows 10, version 22H2";
-            log.line(
-                t + secs(40),
+            log.lines(
+                t,
                 pid,
                 tid,
-                "DownloadManager",
-                &format!("Preparing update for install, updateId = {{{upd}}}.1."),
-            );
-            log.line(
-                t + secs(2400),
-                pid,
-                tid,
-                "Handler",
-                "Starting Setup360 for feature update",
-            );
-            log.line(
-                t + secs(2710),
-                pid,
-                tid,
-                "Handler",
-                "*FAILED* [C1800118] Setup360 returned failure during DownlevelGather",
-            );
-            log.line(
-                t + secs(2710),
-                pid,
-                tid,
-                "Handler",
-                "*FAILED* [C1800118] CUpgradeHandler::InstallUpdate",
-            );
-            log.line(
-                t + secs(2711),
-                pid,
-                tid,
-                "Deployment",
-                &format!("Update {{{upd}}}.1 install failed, error = 0xC1800118"),
+                &[
+                    (
+                        40_000,
+                        "DownloadManager",
+                        &format!("Preparing update for install, updateId = {{{upd}}}.1."),
+                    ),
+                    (2_400_000, "Handler", "Starting Setup360 for feature update"),
+                    (
+                        2_710_000,
+                        "Handler",
+                        "*FAILED* [C1800118] Setup360 returned failure during DownlevelGather",
+                    ),
+                    (
+                        2_710_000,
+                        "Handler",
+                        "*FAILED* [C1800118] CUpgradeHandler::InstallUpdate",
+                    ),
+                    (
+                        2_711_000,
+                        "Deployment",
+                        &format!("Update {{{upd}}}.1 install failed, error = 0xC1800118"),
+                    ),
+                ],
             );
             rep.push_str(&reporting_event(ZONE, t + secs(2712), &rng.guid(), 182, "AGENT_INSTALLING_FAILED", upd, 1, "c1800118", "UpdateOrchestrator", false, "Content Install", &format!("Installation Failure: Windows failed to install the following update with error 0xC1800118: {title}."), Some("pQ3c7XgZ0UCvJ2dB.1.0.1.3")));
         }

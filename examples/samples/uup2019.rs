@@ -171,26 +171,21 @@ fn win11(rng: &mut Rng, name: &str, fails: &[(NaiveDateTime, String)]) -> Vec<u8
     for (t, file) in fails {
         let job = rng.guid();
         let upd = rng.guid();
-        log.line(
+        let transient =
+            format!("BITS job {{{job}}} hit a transient error, updateId = {upd}.1 <NULL>, error = 0x80190194");
+        log.lines(
             *t,
             pid,
             tid,
-            "DownloadManager",
-            &format!("BITS job {{{job}}} hit a transient error, updateId = {upd}.1 <NULL>, error = 0x80190194"),
-        );
-        log.line(
-            *t,
-            pid,
-            tid,
-            "DownloadManager",
-            &format!("Failed job file: URL = {URL}{file}"),
-        );
-        log.line(
-            *t + millis(3),
-            pid,
-            tid,
-            "DownloadManager",
-            "*FAILED* [80244019] Download failed for the update",
+            &[
+                (0, "DownloadManager", &transient),
+                (0, "DownloadManager", &format!("Failed job file: URL = {URL}{file}")),
+                (
+                    3,
+                    "DownloadManager",
+                    "*FAILED* [80244019] Download failed for the update",
+                ),
+            ],
         );
         rep.push_str(&reporting_event(
             ZONE,
