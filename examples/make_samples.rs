@@ -91,7 +91,6 @@ const BITS: &str = "Microsoft+BITS/7.8";
 const CONSOLE_UA: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
 const BROWSER: &str =
     "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36";
-const IIS_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
 
 /// One IIS request, kept with its time in seconds of the day for sorting.
 struct Request {
@@ -302,7 +301,8 @@ fn iis_day(day: &str, clients: &[String], files: &[String], fault_from: Option<u
     let mut out = String::new();
     let _ = write!(
         out,
-        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: {day} 00:00:00\r\n#Fields: {IIS_FIELDS}\r\n"
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: {day} 00:00:00\r\n#Fields: {}\r\n",
+        kit::IIS10_FIELDS
     );
     for r in &reqs {
         out.push_str(&r.line);

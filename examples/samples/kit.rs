@@ -399,6 +399,9 @@ pub enum IisLayout {
     Iis6,
 }
 
+/// The `#Fields:` of IIS 7.5–10's default W3C log.
+pub const IIS10_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
+
 /// Writes one W3C file per UTC day; `restarts` are times at which the log was reopened (a new
 /// directive block, as after `iisreset`).
 pub fn w3c_files(
@@ -421,23 +424,20 @@ pub fn w3c_files(
     let mut out = Vec::new();
     for (day, day_hits) in by_day {
         let mut text = String::new();
-        let header = |text: &mut String, t: NaiveDateTime| match layout {
-            IisLayout::Iis10(version) => {
-                let _ = write!(
-                    text,
-                    "#Software: Microsoft Internet Information Services {version}\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n",
-                    ymd(t),
-                    hms(t)
-                );
-            }
-            IisLayout::Iis6 => {
-                let _ = write!(
-                    text,
-                    "#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status \r\n",
-                    ymd(t),
-                    hms(t)
-                );
-            }
+        let (version, fields) = match layout {
+            IisLayout::Iis10(version) => (version, IIS10_FIELDS),
+            IisLayout::Iis6 => (
+                "6.0",
+                "date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status ",
+            ),
+        };
+        let header = |text: &mut String, t: NaiveDateTime| {
+            let _ = write!(
+                text,
+                "#Software: Microsoft Internet Information Services {version}\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: {fields}\r\n",
+                ymd(t),
+                hms(t)
+            );
         };
         header(&mut text, day_hits[0].t);
         let mut pending: Vec<NaiveDateTime> = restarts.iter().copied().filter(|r| r.date() == day).collect();
@@ -447,45 +447,27 @@ pub fn w3c_files(
                 let r = pending.remove(0);
                 header(&mut text, r);
             }
-            match layout {
-                IisLayout::Iis10(_) => {
-                    let _ = write!(
-                        text,
-                        "{} {} {server_ip} {} {} {} {} {} {} {} - {} {} {} {}\r\n",
-                        ymd(h.t),
-                        hms(h.t),
-                        h.method,
-                        h.uri,
-                        h.query,
-                        h.port,
-                        h.user,
-                        h.client,
-                        h.ua,
-                        h.status,
-                        h.sub,
-                        h.win32,
-                        h.taken
-                    );
-                }
-                IisLayout::Iis6 => {
-                    let _ = write!(
-                        text,
-                        "{} {} {site} {server_ip} {} {} {} {} {} {} {} {} {} {}\r\n",
-                        ymd(h.t),
-                        hms(h.t),
-                        h.method,
-                        h.uri,
-                        h.query,
-                        h.port,
-                        h.user,
-                        h.client,
-                        h.ua,
-                        h.status,
-                        h.sub,
-                        h.win32
-                    );
-                }
-            }
+            // IIS 6 logs the site and no referer or time-taken.
+            let (site_column, referer, taken) = match layout {
+                IisLayout::Iis10(_) => (String::new(), " -", format!(" {}", h.taken)),
+                IisLayout::Iis6 => (format!(" {site}"), "", String::new()),
+            };
+            let _ = write!(
+                text,
+                "{} {}{site_column} {server_ip} {} {} {} {} {} {} {}{referer} {} {} {}{taken}\r\n",
+                ymd(h.t),
+                hms(h.t),
+                h.method,
+                h.uri,
+                h.query,
+                h.port,
+                h.user,
+                h.client,
+                h.ua,
+                h.status,
+                h.sub,
+                h.win32
+            );
         }
         let name = match layout {
             IisLayout::Iis10(_) => format!("{dir}/u_ex{}.log", day.format("%y%m%d")),
@@ -1173,8 +1155,22 @@ pub fn metabase_app_pools(m: &mut String, wsus_pool: &[(&str, &str)]) {
     metabase_element(m, "IIsApplicationPool", "/LM/W3SVC/AppPools/WsusPool", wsus_pool);
 }
 
-/// The Default Web Site (`/LM/W3SVC/1`, port 80).
-pub fn metabase_default_site(m: &mut String) {
+/// The W3SVC defaults (anonymous and NTLM, logs under system32), with the default documents
+/// when the metabase lists them.
+pub fn metabase_w3svc(m: &mut String, default_doc: Option<&str>) {
+    let mut attributes = vec![
+        ("AccessFlags", "AccessRead | AccessScript"),
+        ("AppPoolId", "DefaultAppPool"),
+        ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+    ];
+    attributes.extend(default_doc.map(|d| ("DefaultDoc", d)));
+    attributes.push(("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"));
+    metabase_element(m, "IIsWebService", "/LM/W3SVC", &attributes);
+}
+
+/// The Default Web Site (`/LM/W3SVC/1`, port 80) and its root on wwwroot, with `root_auth` when
+/// the root sets its own.
+pub fn metabase_default_site(m: &mut String, root_auth: Option<&str>) {
     metabase_element(
         m,
         "IIsWebServer",
@@ -1186,6 +1182,15 @@ pub fn metabase_default_site(m: &mut String) {
             ("ServerComment", "Default Web Site"),
         ],
     );
+    let mut attributes = vec![
+        ("AccessFlags", "AccessRead | AccessScript"),
+        ("AppFriendlyName", "Default Application"),
+        ("AppIsolated", "2"),
+        ("AppRoot", "/LM/W3SVC/1/ROOT"),
+    ];
+    attributes.extend(root_auth.map(|a| ("AuthFlags", a)));
+    attributes.push(("Path", "c:\\inetpub\\wwwroot"));
+    metabase_element(m, "IIsWebVirtualDir", "/LM/W3SVC/1/root", &attributes);
 }
 
 /// The virtual directory of each of WSUS's web services `vdirs` under `root`, in WsusPool, with

@@ -40,32 +40,9 @@ fn metabase() -> Vec<u8> {
             ],
         );
         metabase_app_pools(m, &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")]);
-        metabase_element(
-            m,
-            "IIsWebService",
-            "/LM/W3SVC",
-            &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "DefaultAppPool"),
-                ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-                ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-            ],
-        );
+        metabase_w3svc(m, None);
         // WSUS 2.0 installs into the Default Web Site, on ASP.NET 1.1.
-        metabase_default_site(m);
-        metabase_element(
-            m,
-            "IIsWebVirtualDir",
-            "/LM/W3SVC/1/root",
-            &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppFriendlyName", "Default Application"),
-                ("AppIsolated", "2"),
-                ("AppRoot", "/LM/W3SVC/1/ROOT"),
-                ("AuthFlags", "AuthAnonymous"),
-                ("Path", "c:\\inetpub\\wwwroot"),
-            ],
-        );
+        metabase_default_site(m, Some("AuthAnonymous"));
         let services = [
             "ClientWebService",
             "DssAuthWebService",

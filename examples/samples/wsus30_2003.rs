@@ -54,34 +54,8 @@ fn metabase() -> Vec<u8> {
                 ("RapidFailProtection", "TRUE"),
             ],
         );
-        metabase_element(
-            m,
-            "IIsWebService",
-            "/LM/W3SVC",
-            &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "DefaultAppPool"),
-                ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-                (
-                    "DefaultDoc",
-                    "Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx",
-                ),
-                ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-            ],
-        );
-        metabase_default_site(m);
-        metabase_element(
-            m,
-            "IIsWebVirtualDir",
-            "/LM/W3SVC/1/root",
-            &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppFriendlyName", "Default Application"),
-                ("AppIsolated", "2"),
-                ("AppRoot", "/LM/W3SVC/1/ROOT"),
-                ("Path", "c:\\inetpub\\wwwroot"),
-            ],
-        );
+        metabase_w3svc(m, Some("Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx"));
+        metabase_default_site(m, None);
         metabase_selfupdate(m, "/LM/W3SVC/1/root", "AuthAnonymous | AuthNTLM");
         // WSUS 3.0's own site on 8530, on ASP.NET 2.0.
         metabase_element(
