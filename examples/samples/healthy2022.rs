@@ -431,23 +431,8 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
         ("updateGuid", "{3E8F2A61-9B4C-4D70-A5E2-1C7D9F0B6A38}"),
         ("updateRevisionNumber", "1"),
     ];
-    let wu = |id: u16, t| {
-        super::evtx_writer::Event::manifest(
-            super::evtx_writer::providers::WU_CLIENT,
-            super::evtx_writer::providers::WU_CLIENT_GUID,
-            id,
-            4,
-            1,
-            0x8000_0000_0000_0018,
-            t,
-            "System",
-            FQDN,
-            &cu,
-        )
-        .with_process(1188, 5004)
-    };
-    ev.push(wu(44, down - secs(1500)));
-    ev.push(wu(43, down - secs(620)));
+    ev.push(wu_client_event(FQDN, down - secs(1500), 44, &cu));
+    ev.push(wu_client_event(FQDN, down - secs(620), 43, &cu));
     ev.push(super::evtx_writer::Event::classic(
         "User32",
         1074,
@@ -475,39 +460,10 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
     ] {
         ev.push(service_state(FQDN, down + secs(dt), svc, "stopped"));
     }
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6006,
-        32768,
-        4,
-        0,
-        down + secs(40),
-        "System",
-        FQDN,
-        &[],
-    ));
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6009,
-        32768,
-        4,
-        0,
-        up - secs(60),
-        "System",
-        FQDN,
-        &["10.00.", "20348", "", "Multiprocessor Free", "2849"],
-    ));
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6005,
-        32768,
-        4,
-        0,
-        up - secs(60),
-        "System",
-        FQDN,
-        &[],
-    ));
+    ev.push(event_log_event(FQDN, down + secs(40), 6006, &[]));
+    let version = ["10.00.", "20348", "", "Multiprocessor Free", "2849"];
+    ev.push(event_log_event(FQDN, up - secs(60), 6009, &version));
+    ev.push(event_log_event(FQDN, up - secs(60), 6005, &[]));
     for (dt, svc) in [
         (0, "Windows Process Activation Service"),
         (1, "World Wide Web Publishing Service"),
@@ -518,21 +474,7 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
     }
     let mut installed = cu.to_vec();
     installed.push(("serviceGuid", "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"));
-    ev.push(
-        super::evtx_writer::Event::manifest(
-            super::evtx_writer::providers::WU_CLIENT,
-            super::evtx_writer::providers::WU_CLIENT_GUID,
-            19,
-            4,
-            1,
-            0x8000_0000_0000_0018,
-            up + secs(140),
-            "System",
-            FQDN,
-            &installed,
-        )
-        .with_process(1188, 5004),
-    );
+    ev.push(wu_client_event(FQDN, up + secs(140), 19, &installed));
     // WsusPool's scheduled recycle after 1740 minutes (KB4489045: once every 29 hours is normal).
     ev.push(was_event(
         FQDN,
@@ -541,21 +483,12 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
         4,
         &[("ProcessID", "6120"), ("AppPoolID", "WsusPool")],
     ));
-    ev.push(
-        super::evtx_writer::Event::manifest(
-            "Microsoft-Windows-Time-Service",
-            "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
-            37,
-            4,
-            0,
-            0x8000_0000_0000_0000,
-            at("2025-01-14 14:02:11.450"),
-            "System",
-            FQDN,
-            &[("TimeSource", "DC02.fabrikam.com (ntp.d|10.20.0.15:123->10.20.0.3:123)")],
-        )
-        .with_process(1460, 2212),
-    );
+    ev.push(time_service_event(
+        FQDN,
+        at("2025-01-14 14:02:11.450"),
+        37,
+        "DC02.fabrikam.com (ntp.d|10.20.0.15:123->10.20.0.3:123)",
+    ));
     evtx_file(ev, 884_210)
 }
 
@@ -576,27 +509,13 @@ fn application_events(rng: &mut Rng) -> Vec<u8> {
     }
     ev.push(sync_app_event(FQDN, at("2025-01-15 05:12:43.991"), 361));
     for day in ["2025-01-14", "2025-01-15"] {
-        ev.push(
-            super::evtx_writer::Event::manifest(
-                "Microsoft-Windows-Security-SPP",
-                "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
-                16384,
-                4,
-                0,
-                0x0080_0000_0000_0000,
-                at(&format!(
-                    "{day} 07:{:02}:{:02}.{:03}",
-                    rng.below(60),
-                    rng.below(60),
-                    rng.below(1000)
-                )),
-                "Application",
-                FQDN,
-                &[("param1", "2125-01-21T07:11:40Z"), ("param2", "RulesEngine")],
-            )
-            .with_source_name("Software Protection Platform Service")
-            .with_qualifiers(16384),
-        );
+        let t = at(&format!(
+            "{day} 07:{:02}:{:02}.{:03}",
+            rng.below(60),
+            rng.below(60),
+            rng.below(1000)
+        ));
+        ev.push(spp_event(FQDN, t, "2125-01-21T07:11:40Z"));
         ev.push(super::evtx_writer::Event::classic(
             "MSSQL$MICROSOFT##WID",
             17137,

@@ -1388,19 +1388,73 @@ pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &
     .with_qualifiers(qualifiers(level))
 }
 
+/// An event of the Event Log service itself (6005 started, 6006 stopped, 6009 the OS version,
+/// 6013 uptime), with its insertion strings.
+pub fn event_log_event(computer: &str, utc: NaiveDateTime, id: u16, strings: &[&str]) -> Event {
+    Event::classic("EventLog", id, 32768, 4, 0, utc, "System", computer, strings)
+}
+
 /// The Event Log service's daily uptime event (6013).
 pub fn uptime_event(computer: &str, utc: NaiveDateTime, seconds: u64, zone_text: &str) -> Event {
-    Event::classic(
-        "EventLog",
+    event_log_event(
+        computer,
+        utc,
         6013,
-        32768,
+        &["", "", "", "", &seconds.to_string(), "60", zone_text],
+    )
+}
+
+/// A Windows Update client event in the System log (19 installed, 43 installation started, 44
+/// download started), with the update's named data.
+pub fn wu_client_event(computer: &str, utc: NaiveDateTime, id: u16, data: &[(&str, &str)]) -> Event {
+    Event::manifest(
+        providers::WU_CLIENT,
+        providers::WU_CLIENT_GUID,
+        id,
         4,
-        0,
+        1,
+        0x8000_0000_0000_0018,
         utc,
         "System",
         computer,
-        &["", "", "", "", &seconds.to_string(), "60", zone_text],
+        data,
     )
+    .with_process(1188, 5004)
+}
+
+/// The Windows Time service synchronizing from `source` (35 synchronizing, 37 receiving valid data).
+pub fn time_service_event(computer: &str, utc: NaiveDateTime, id: u16, source: &str) -> Event {
+    Event::manifest(
+        "Microsoft-Windows-Time-Service",
+        "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
+        id,
+        4,
+        0,
+        0x8000_0000_0000_0000,
+        utc,
+        "System",
+        computer,
+        &[("TimeSource", source)],
+    )
+    .with_process(1460, 2212)
+}
+
+/// The Software Protection service scheduling its restart for `restart` (16384, Application log).
+pub fn spp_event(computer: &str, utc: NaiveDateTime, restart: &str) -> Event {
+    Event::manifest(
+        "Microsoft-Windows-Security-SPP",
+        "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
+        16384,
+        4,
+        0,
+        0x0080_0000_0000_0000,
+        utc,
+        "Application",
+        computer,
+        &[("param1", restart), ("param2", "RulesEngine")],
+    )
+    .with_source_name("Software Protection Platform Service")
+    .with_qualifiers(16384)
 }
 
 /// An `.evtx` file of `events` (sorted here), copied from a live server: dirty, record ids from `first`.
