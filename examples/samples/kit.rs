@@ -711,6 +711,13 @@ impl WuClassic {
         thread_lines(|t, comp, msg| self.line(t, pid, tid, comp, msg), t, lines);
     }
 
+    /// [`WuClassic::settings`] under the banner the XP/2003 agent writes before them.
+    pub fn settings_cache(&mut self, t: NaiveDateTime, pid: u32, tid: u32, wsus: &str, group: Option<&str>) {
+        let banner = "***********  Agent: Initializing global settings cache  ***********";
+        self.line(t, pid, tid, "Agent", banner);
+        self.settings(t, pid, tid, wsus, group);
+    }
+
     /// The agent's settings cache: the WSUS server and status server and, when the log has them,
     /// the target group and the Windows Update access setting.
     pub fn settings(&mut self, t: NaiveDateTime, pid: u32, tid: u32, wsus: &str, group: Option<&str>) {

@@ -238,14 +238,9 @@ fn client(rng: &mut Rng, name: &str, failures: &[(String, NaiveDateTime, String)
             (31, "Service", "** START **  Service: Service startup"),
             (62, "Agent", "  * WU client version 7.0.6000.374"),
             (62, "Agent", "  * Access type: No proxy"),
-            (
-                812,
-                "Agent",
-                "***********  Agent: Initializing global settings cache  ***********",
-            ),
         ],
     );
-    log.settings(first + millis(812), pid, tid, URL, Some("(Unassigned Computers)"));
+    log.settings_cache(first + millis(812), pid, tid, URL, Some("(Unassigned Computers)"));
     let susid = format!("  * SusClientId = '{}'", rng.guid().to_lowercase());
     log.line(first + millis(828), pid, tid, "Agent", &susid);
     let mine: Vec<_> = failures.iter().filter(|f| f.0 == ip).collect();

@@ -302,14 +302,9 @@ fn client_log(rng: &mut Rng, build: &str, pid: u32, susid: &str, dns: &str, firs
             (47, "Agent", "  * Base directory: C:\\WINDOWS\\SoftwareDistribution"),
             (47, "Agent", "  * Access type: No proxy"),
             (63, "Agent", "  * Network state: Connected"),
-            (
-                910,
-                "Agent",
-                "***********  Agent: Initializing global settings cache  ***********",
-            ),
         ],
     );
-    log.settings(first + millis(910), pid, tid, URL, Some("(Unassigned Computers)"));
+    log.settings_cache(first + millis(910), pid, tid, URL, Some("(Unassigned Computers)"));
     let susid_line = format!("  * SusClientId = '{susid}'");
     log.lines(
         first,
