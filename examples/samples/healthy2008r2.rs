@@ -84,19 +84,10 @@ fn iis(rng: &mut Rng) -> Files {
     for _ in 0..12 {
         let sha = rng.hex(40);
         let f = format!("/Content/{}/{sha}.cab", &sha[38..]);
-        hits.push(Hit::new(d, "HEAD", &f, 80, DOWNSTREAM, BITS, (200, 0, 0), 0));
-        for k in 0..(2 + rng.below(5) as i64) {
-            hits.push(Hit::new(
-                d + secs(1 + k),
-                "GET",
-                &f,
-                80,
-                DOWNSTREAM,
-                BITS,
-                (206, 0, 0),
-                100 + rng.below(3000) as u32,
-            ));
-        }
+        let head = Hit::new(d, "HEAD", &f, 80, DOWNSTREAM, BITS, (200, 0, 0), 0);
+        let gets = head.ranged_gets(2 + rng.below(5), 1, || (0, 100 + rng.below(3000) as u32));
+        hits.push(head);
+        hits.extend(gets);
         d += secs(30 + rng.below(60) as i64);
     }
     // The console on the server itself.

@@ -374,6 +374,26 @@ impl Hit {
         self
     }
 
+    /// The ranged GETs (206) by which BITS or Delivery Optimization downloads the file of this
+    /// HEAD request: `n` of them, the first a second after it, then `spacing` seconds apart;
+    /// `part()` gives each one's win32 status and time-taken.
+    pub fn ranged_gets(&self, n: u64, spacing: i64, mut part: impl FnMut() -> (u64, u32)) -> Vec<Hit> {
+        (0..n as i64)
+            .map(|k| {
+                let (win32, taken) = part();
+                Hit {
+                    t: self.t + secs(1 + k * spacing),
+                    method: "GET",
+                    status: 206,
+                    sub: 0,
+                    win32,
+                    taken,
+                    ..self.clone()
+                }
+            })
+            .collect()
+    }
+
     /// The two 401s IIS logs at `t` before this request authenticates with NTLM: 401.2 (no
     /// credentials yet), then 401.1 (the challenge), anonymous; IIS 6 logs other win32 codes.
     pub fn ntlm_challenge(&self, t: NaiveDateTime, iis6: bool, taken: [u32; 2]) -> [Hit; 2] {

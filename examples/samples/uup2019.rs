@@ -57,19 +57,10 @@ fn iis(rng: &mut Rng, uup: &[String], cabs: &[String]) -> (Files, Vec<(usize, Na
         let mut d = t + secs(30);
         // Every client gets the Defender and .NET cabs; Windows 11 also needs the UUP files.
         for f in cabs.iter().take(2 + ci % 2) {
-            hits.push(Hit::new(d, "HEAD", f, 8530, c, BITS, (200, 0, 0), 1));
-            for k in 0..(1 + rng.below(4) as i64) {
-                hits.push(Hit::new(
-                    d + secs(1 + k),
-                    "GET",
-                    f,
-                    8530,
-                    c,
-                    BITS,
-                    (206, 0, 0),
-                    30 + rng.below(2000) as u32,
-                ));
-            }
+            let head = Hit::new(d, "HEAD", f, 8530, c, BITS, (200, 0, 0), 1);
+            let gets = head.ranged_gets(1 + rng.below(4), 1, || (0, 30 + rng.below(2000) as u32));
+            hits.push(head);
+            hits.extend(gets);
             d += secs(20);
         }
         if is_win11 {

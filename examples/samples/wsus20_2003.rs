@@ -110,10 +110,10 @@ fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, S
                     hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
                     failures.push((c.to_string(), d, f.clone()));
                 } else {
-                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0));
-                    for j in 0..(1 + rng.below(4) as i64) {
-                        hits.push(Hit::new(d + secs(1 + j * 2), "GET", f, 80, c, BITS, (206, 0, 0), 0));
-                    }
+                    let head = Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0);
+                    let gets = head.ranged_gets(1 + rng.below(4), 2, || (0, 0));
+                    hits.push(head);
+                    hits.extend(gets);
                 }
             }
         }
