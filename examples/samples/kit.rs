@@ -4,6 +4,10 @@
 //! CMTrace and SMS-layout ConfigMgr logs, event-log text exports (wevtutil text, Event Viewer CSV,
 //! the Windows Server 2003 text), MetaBase.xml and cabinets. Times go in as UTC and are turned into
 //! the local time of the writer's zone (chrono-tz) where the artifact is written in local time.
+//! Also the scenes several bundles share, parameterized by what differs between them (hosts,
+//! dates, counts, zones, language): clients' scan rounds as IIS logs them, synchronizations and
+//! their failures in SoftwareDistribution.log, the agents' start-up, settings and scans, the
+//! policy, setup and time-zone keys, applicationHost.config and MetaBase pieces, EVTX events.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
