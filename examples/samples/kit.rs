@@ -1175,6 +1175,28 @@ pub fn metabase_xml(body: impl FnOnce(&mut String)) -> Vec<u8> {
     m.into_bytes()
 }
 
+/// The metabase's own bookkeeping (IIS_Global, with the session key when it has one) and the
+/// machine's edit-while-running and history settings (IIsComputer).
+pub fn metabase_machine(
+    m: &mut String,
+    change_number: &str,
+    history_major: &str,
+    session_key: Option<&str>,
+    max_batched_write: Option<&str>,
+) {
+    let mut global = vec![
+        ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+        ("ChangeNumber", change_number),
+        ("HistoryMajorVersionNumber", history_major),
+    ];
+    global.extend(session_key.map(|k| ("SessionKey", k)));
+    metabase_element(m, "IIS_Global", ".", &global);
+    let mut computer = vec![("EnableEditWhileRunning", "1"), ("EnableHistory", "1")];
+    computer.extend(max_batched_write.map(|n| ("MaxBatchedWriteSize", n)));
+    computer.push(("MaxHistoryFiles", "10"));
+    metabase_element(m, "IIsComputer", "/LM", &computer);
+}
+
 /// DefaultAppPool, and WsusPool with its `attributes`.
 pub fn metabase_app_pools(m: &mut String, wsus_pool: &[(&str, &str)]) {
     metabase_element(

@@ -19,26 +19,7 @@ const BITS: &str = "Microsoft+BITS/6.7";
 
 fn metabase() -> Vec<u8> {
     metabase_xml(|m| {
-        metabase_element(
-            m,
-            "IIS_Global",
-            ".",
-            &[
-                ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-                ("ChangeNumber", "4410"),
-                ("HistoryMajorVersionNumber", "212"),
-            ],
-        );
-        metabase_element(
-            m,
-            "IIsComputer",
-            "/LM",
-            &[
-                ("EnableEditWhileRunning", "1"),
-                ("EnableHistory", "1"),
-                ("MaxHistoryFiles", "10"),
-            ],
-        );
+        metabase_machine(m, "4410", "212", None, None);
         metabase_app_pools(m, &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")]);
         metabase_w3svc(m, None);
         // WSUS 2.0 installs into the Default Web Site, on ASP.NET 1.1.

@@ -17,27 +17,12 @@ const ROOT: &str = "WSUS03_MPSReports_2019-12-04";
 
 fn metabase() -> Vec<u8> {
     metabase_xml(|m| {
-        metabase_element(
+        metabase_machine(
             m,
-            "IIS_Global",
-            ".",
-            &[
-                ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-                ("ChangeNumber", "8217"),
-                ("HistoryMajorVersionNumber", "314"),
-                ("SessionKey", "496344627000000022000000400000001a6c3e6e"),
-            ],
-        );
-        metabase_element(
-            m,
-            "IIsComputer",
-            "/LM",
-            &[
-                ("EnableEditWhileRunning", "1"),
-                ("EnableHistory", "1"),
-                ("MaxBatchedWriteSize", "0"),
-                ("MaxHistoryFiles", "10"),
-            ],
+            "8217",
+            "314",
+            Some("496344627000000022000000400000001a6c3e6e"),
+            Some("0"),
         );
         metabase_element(
             m,
