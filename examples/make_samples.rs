@@ -91,7 +91,6 @@ const BITS: &str = "Microsoft+BITS/7.8";
 const CONSOLE_UA: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
 const BROWSER: &str =
     "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)+AppleWebKit/537.36+(KHTML,+like+Gecko)+Chrome/131.0.0.0+Safari/537.36";
-const IIS_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
 
 /// One IIS request, kept with its time in seconds of the day for sorting.
 struct Request {
@@ -302,7 +301,8 @@ fn iis_day(day: &str, clients: &[String], files: &[String], fault_from: Option<u
     let mut out = String::new();
     let _ = write!(
         out,
-        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: {day} 00:00:00\r\n#Fields: {IIS_FIELDS}\r\n"
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: {day} 00:00:00\r\n#Fields: {}\r\n",
+        kit::IIS10_FIELDS
     );
     for r in &reqs {
         out.push_str(&r.line);
@@ -367,43 +367,25 @@ fn software_distribution_log(rng: &mut Rng) -> String {
 }
 
 fn application_host_config() -> String {
-    let locations = [
-        "ApiRemoting30",
-        "ClientWebService",
-        "DssAuthWebService",
-        "Inventory",
-        "ReportingWebService",
-        "ServerSyncWebService",
-        "SimpleAuthWebService",
-    ];
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n",
     );
     out.push_str("        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n");
     out.push_str("            <add name=\"WsusPool\" queueLength=\"2000\" managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"NetworkService\" idleTimeout=\"00:00:00\" pingingEnabled=\"false\" />\r\n                <recycling>\r\n                    <periodicRestart privateMemory=\"0\" time=\"00:00:00\" />\r\n                </recycling>\r\n            </add>\r\n");
     out.push_str("        </applicationPools>\r\n        <sites>\r\n");
-    out.push_str("            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+    out.push_str(kit::DEFAULT_WEB_SITE);
     let _ = write!(
         out,
         "            <site name=\"WSUS Administration\" id=\"{SITE_ID}\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"D:\\WSUS\\WsusContent\" />\r\n                </application>\r\n"
     );
-    for l in locations {
-        let _ = write!(
-            out,
-            "                <application path=\"/{l}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{l}\" />\r\n                </application>\r\n"
-        );
-    }
+    kit::wsus_applications(&mut out);
     out.push_str("                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:8530:\" />\r\n                    <binding protocol=\"https\" bindingInformation=\"*:8531:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
-    for l in locations {
-        let windows = l == "ApiRemoting30";
-        let _ = write!(
-            out,
-            "    <location path=\"WSUS Administration/{l}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{}\" />\r\n                    <windowsAuthentication enabled=\"{}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n",
-            !windows, windows
-        );
+    for app in kit::WSUS_APPS {
+        let windows = app == "ApiRemoting30";
+        kit::auth_location(&mut out, "WSUS Administration", app, !windows, windows);
     }
     // The fault: someone hardened the Content vdir (a SharePoint-style site policy).
-    out.push_str("    <location path=\"WSUS Administration/Content\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"false\" />\r\n                    <windowsAuthentication enabled=\"true\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n");
+    kit::auth_location(&mut out, "WSUS Administration", "Content", false, true);
     out.push_str("</configuration>\r\n");
     out
 }
@@ -619,39 +601,16 @@ fn server_event_logs() -> Vec<(String, Vec<u8>)> {
     let mut rng = Rng(0x5EED_0E7E_2024_1120);
     let mut application: Vec<Event> = Vec::new();
     let mut system: Vec<Event> = Vec::new();
-    let wsus =
-        |time, id: u16, text: &str| Event::classic(providers::WSUS, id, 0, 4, 2, time, "Application", SERVER, &[text]);
     for day in [19, 20] {
-        application.push(
-            Event::manifest(
-                "Microsoft-Windows-Security-SPP",
-                "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
-                16384,
-                4,
-                0,
-                0x0080_0000_0000_0000,
-                utc(day, 2, 10, 33, rng.below(1000) as u32),
-                "Application",
-                SERVER,
-                &[
-                    ("param1", &format!("2124-10-{}T02:10:33Z", day + 7)),
-                    ("param2", "RulesEngine"),
-                ],
-            )
-            .with_source_name("Software Protection Platform Service")
-            .with_qualifiers(16384),
-        );
-        application.push(wsus(
-            utc(day, 3, 0, 0, 117),
-            381,
-            "A scheduled synchronization was started.",
+        let restart = format!("2124-10-{}T02:10:33Z", day + 7);
+        application.push(kit::spp_event(
+            SERVER,
+            utc(day, 2, 10, 33, rng.below(1000) as u32),
+            &restart,
         ));
-        application.push(wsus(
-            utc(day, 3, 4, 41, 502),
-            384,
-            "Synchronization completed successfully.",
-        ));
-        application.push(wsus(utc(day, 3, 4, 42, 11), 361, "Content synchronization started."));
+        application.push(kit::sync_app_event(SERVER, utc(day, 3, 0, 0, 117), 381));
+        application.push(kit::sync_app_event(SERVER, utc(day, 3, 4, 41, 502), 384));
+        application.push(kit::sync_app_event(SERVER, utc(day, 3, 4, 42, 11), 361));
 
         // Content synchronization downloads through BITS, which starts and later stops again.
         system.push(service_state(
@@ -704,17 +663,11 @@ fn server_event_logs() -> Vec<(String, Vec<u8>)> {
             t += 4 * 3600 + rng.below(3600) as u32;
         }
         // Uptime, once a day at noon (the event log service's classic event).
-        let uptime = (2 * 86_400 + (day - 19) * 86_400 + 12 * 3600).to_string();
-        system.push(Event::classic(
-            "EventLog",
-            6013,
-            32768,
-            4,
-            0,
-            utc(day, 12, 0, 0, 0),
-            "System",
+        system.push(kit::uptime_event(
             SERVER,
-            &["", "", "", "", &uptime, "60", "-60 W. Europe Standard Time"],
+            utc(day, 12, 0, 0, 0),
+            2 * 86_400 + u64::from(day - 19) * 86_400 + 12 * 3600,
+            "-60 W. Europe Standard Time",
         ));
     }
     // Patch Tuesday's definition update installs on the server itself on the 19th.
@@ -724,41 +677,17 @@ fn server_event_logs() -> Vec<(String, Vec<u8>)> {
         ("updateGuid", "{5D4F2E9A-3B1C-4E7F-9A20-6C8B1D3E5F70}"),
         ("updateRevisionNumber", "200"),
     ];
-    let wu = |id: u16, time, data: &[(&str, &str)]| {
-        Event::manifest(
-            providers::WU_CLIENT,
-            providers::WU_CLIENT_GUID,
-            id,
-            4,
-            1,
-            0x8000_0000_0000_0018,
-            time,
-            "System",
-            SERVER,
-            data,
-        )
-        .with_process(1188, 5004)
-    };
-    system.push(wu(44, utc(19, 7, 41, 12, 377), &update));
-    system.push(wu(43, utc(19, 7, 42, 3, 90), &update));
+    system.push(kit::wu_client_event(SERVER, utc(19, 7, 41, 12, 377), 44, &update));
+    system.push(kit::wu_client_event(SERVER, utc(19, 7, 42, 3, 90), 43, &update));
     let mut installed = update.to_vec();
     installed.push(("serviceGuid", "{7971F918-A847-4430-9279-4A52D1EFE18D}"));
-    system.push(wu(19, utc(19, 7, 43, 51, 640), &installed));
-    system.push(
-        Event::manifest(
-            "Microsoft-Windows-Time-Service",
-            "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
-            35,
-            4,
-            0,
-            0x8000_0000_0000_0000,
-            utc(20, 6, 30, 0, 415),
-            "System",
-            SERVER,
-            &[("TimeSource", "DC01.contoso.local (ntp.d|10.1.0.20:123->10.1.0.2:123)")],
-        )
-        .with_process(1460, 2212),
-    );
+    system.push(kit::wu_client_event(SERVER, utc(19, 7, 43, 51, 640), 19, &installed));
+    system.push(kit::time_service_event(
+        SERVER,
+        utc(20, 6, 30, 0, 415),
+        35,
+        "DC01.contoso.local (ntp.d|10.1.0.20:123->10.1.0.2:123)",
+    ));
     application.sort_by_key(|e| e.time);
     system.sort_by_key(|e| e.time);
     let copied_live = |first_record_id| evtx_writer::Options {

@@ -19,24 +19,11 @@ const ROOT: &str = "INC0048213_client-logs";
 const CLONED: &str = "5f2b9c84-1e6a-4d3b-a0c7-9e8d2f1b6a35";
 
 fn policy(wsus: &str) -> Vec<u8> {
-    reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
-            vec![
-                ("WUServer", sz(wsus)),
-                ("WUStatusServer", sz(wsus)),
-                ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
-            ],
-        ),
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
-            vec![
-                ("UseWUServer", RegValue::Dword(1)),
-                ("AUOptions", RegValue::Dword(4)),
-                ("NoAutoUpdate", RegValue::Dword(0)),
-            ],
-        ),
-    ])
+    wu_policy(
+        wsus,
+        vec![("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1))],
+        vec![("AUOptions", RegValue::Dword(4)), ("NoAutoUpdate", RegValue::Dword(0))],
+    )
 }
 
 fn identity(susid: &str, validation: &[u8]) -> Vec<u8> {
@@ -52,20 +39,14 @@ fn identity(susid: &str, validation: &[u8]) -> Vec<u8> {
 }
 
 fn time_zone() -> Vec<u8> {
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "W. Europe Standard Time",
-            -60i32,
-            "@tzres.dll,-322",
-            "@tzres.dll,-321",
-            (3, 0, 5, 2),
-            (10, 0, 5, 3),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "W. Europe Standard Time",
+        -60i32,
+        "@tzres.dll,-322",
+        "@tzres.dll,-321",
+        (3, 0, 5, 2),
+        (10, 0, 5, 3),
+    );
     utf16le_bom(&reg_query(&[tz]))
 }
 
@@ -94,20 +75,14 @@ fn healthy_pc(rng: &mut Rng, name: &str, susid: &str, last_scan: NaiveDateTime) 
             &format!("{}.contoso.local", name.to_lowercase()),
             susid,
         );
-        rep.push_str(&reporting_event(
+        let (event, cv) = (rng.guid(), format!("{}.0", rng.hex(16)));
+        rep.push_str(&detection_finished(
             ZONE,
             t + secs(4),
-            &rng.guid(),
-            147,
-            "AGENT_DETECTION_FINISHED",
-            "00000000-0000-0000-0000-000000000000",
+            &event,
             0,
-            "0",
             "UpdateOrchestrator",
-            true,
-            "Software Synchronization",
-            "Windows Update Client successfully detected 0 updates.",
-            Some(&format!("{}.0", rng.hex(16))),
+            &cv,
         ));
         if last.is_none() {
             break;
@@ -136,96 +111,39 @@ fn proxy_laptop(rng: &mut Rng) -> Vec<u8> {
     let mut t = at("2024-11-18 08:06:31.000");
     while t < at("2024-11-19 12:00:00") {
         let tid = 9100 + rng.below(800) as u32;
-        let l = |log: &mut Wu10, dt: i64, comp: &str, m: &str| log.line(t + millis(dt), pid, tid, comp, m);
-        l(
-            &mut log,
-            0,
-            "Agent",
-            "* START * Finding updates CallerId = UpdateOrchestrator  Id = 7 (cV = w1YzQ7n5pUy0b8Fq.1.0.1.2)",
+        log.lines(
+            t,
+            pid,
+            tid,
+            &[
+                (0, "Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 7 (cV = w1YzQ7n5pUy0b8Fq.1.0.1.2)"),
+                (0, "Agent", "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No"),
+                (1, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed")),
+                (4, "Misc", &got_wsus_url(URL)),
+                (5, "ProtocolTalker", "OK to reuse existing configuration"),
+                (5, "ProtocolTalker", "Existing cookie is valid, just use it"),
+                (6, "ProtocolTalker", "PTInfo: Server requested registration"),
+                (9, "WebServices", "Auto proxy settings for this web service call."),
+                (1870, "WebServices", "Proxy List: 'proxy.contoso.local:8080', Bypass List: '(null)'."),
+                (2460, "WebServices", &ws_endpoint_error(URL)),
+                (2460, "WebServices", "WS error: The server returned HTTP status code '407 (0x197)' with text 'Proxy Authentication Required'."),
+                (2461, "WebServices", "WS error: The requested proxy requires authentication."),
+                (2462, "WebServices", "*FAILED* [8024401B] Web service call"),
+                (2463, "ProtocolTalker", "*FAILED* [8024401B] SyncUpdates round trip"),
+                (2463, "ProtocolTalker", "*FAILED* [8024401B] Synchronize updates"),
+                (2470, "Agent", "*FAILED* [8024401B] Synchronize updates"),
+                (2482, "Agent", "Exit code = 0x8024401B"),
+                (2483, "Agent", "* END * Finding updates CallerId = UpdateOrchestrator  Id = 7"),
+            ],
         );
-        l(
-            &mut log,
-            0,
-            "Agent",
-            "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
-        );
-        l(&mut log, 1, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed"));
-        l(
-            &mut log,
-            4,
-            "Misc",
-            &format!("Got WSUS Client/Server URL: {URL}/ClientWebService/client.asmx\"\""),
-        );
-        l(&mut log, 5, "ProtocolTalker", "OK to reuse existing configuration");
-        l(&mut log, 5, "ProtocolTalker", "Existing cookie is valid, just use it");
-        l(&mut log, 6, "ProtocolTalker", "PTInfo: Server requested registration");
-        l(
-            &mut log,
-            9,
-            "WebServices",
-            "Auto proxy settings for this web service call.",
-        );
-        l(
-            &mut log,
-            1870,
-            "WebServices",
-            "Proxy List: 'proxy.contoso.local:8080', Bypass List: '(null)'.",
-        );
-        l(
-            &mut log,
-            2460,
-            "WebServices",
-            &format!(
-                "WS error: There was an error communicating with the endpoint at '{URL}/ClientWebService/client.asmx'."
-            ),
-        );
-        l(
-            &mut log,
-            2460,
-            "WebServices",
-            "WS error: The server returned HTTP status code '407 (0x197)' with text 'Proxy Authentication Required'.",
-        );
-        l(
-            &mut log,
-            2461,
-            "WebServices",
-            "WS error: The requested proxy requires authentication.",
-        );
-        l(&mut log, 2462, "WebServices", "*FAILED* [8024401B] Web service call");
-        l(
-            &mut log,
-            2463,
-            "ProtocolTalker",
-            "*FAILED* [8024401B] SyncUpdates round trip",
-        );
-        l(
-            &mut log,
-            2463,
-            "ProtocolTalker",
-            "*FAILED* [8024401B] Synchronize updates",
-        );
-        l(&mut log, 2470, "Agent", "*FAILED* [8024401B] Synchronize updates");
-        l(&mut log, 2482, "Agent", "Exit code = 0x8024401B");
-        l(
-            &mut log,
-            2483,
-            "Agent",
-            "* END * Finding updates CallerId = UpdateOrchestrator  Id = 7",
-        );
-        rep.push_str(&reporting_event(
+        let cv = "w1YzQ7n5pUy0b8Fq.1.0.1.2";
+        rep.push_str(&detection_failed(
             ZONE,
             t + millis(2500),
             &rng.guid(),
-            148,
-            "AGENT_DETECTION_FAILED",
-            "00000000-0000-0000-0000-000000000000",
-            0,
             "8024401b",
             "UpdateOrchestrator",
-            false,
-            "Software Synchronization",
-            "Windows Update Client failed to detect with error 0x8024401b.",
-            Some("w1YzQ7n5pUy0b8Fq.1.0.1.2"),
+            cv,
         ));
         t += step(rng, 3 * 3600, 1800);
     }
@@ -250,128 +168,44 @@ fn proxy_server(rng: &mut Rng) -> Vec<u8> {
     let pid = 912;
     let t0 = at("2024-11-18 05:12:44.301");
     log.banner(t0, pid, 0x4c8, "7.9.9600.18970");
-    log.line(
+    log.lines(
         t0,
         pid,
         0x4c8,
-        "Misc",
-        "  = Process: C:\\Windows\\system32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\Windows\\system32\\svchost.exe"),
+            (16, "Agent", "  * WU client version 7.9.9600.18970"),
+            (16, "Agent", "  * Access type: No proxy"),
+        ],
     );
-    log.line(
-        t0 + millis(16),
-        pid,
-        0x4c8,
-        "Agent",
-        "  * WU client version 7.9.9600.18970",
-    );
-    log.line(t0 + millis(16), pid, 0x4c8, "Agent", "  * Access type: No proxy");
-    log.line(t0 + millis(31), pid, 0x4c8, "Agent", &format!("  * WSUS server: {URL}"));
-    log.line(
-        t0 + millis(31),
-        pid,
-        0x4c8,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(t0 + millis(31), pid, 0x4c8, "Agent", "  * Target group: Servers");
-    log.line(
-        t0 + millis(31),
-        pid,
-        0x4c8,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(
-        t0 + millis(47),
-        pid,
-        0x4c8,
-        "Agent",
-        "  * SusClientId = '2c7e0b19-8d4f-4a63-b1e5-7f09c3a2d846'",
-    );
+    log.settings(t0 + millis(31), pid, 0x4c8, URL, Some("Servers"));
+    let susid = "  * SusClientId = '2c7e0b19-8d4f-4a63-b1e5-7f09c3a2d846'";
+    log.line(t0 + millis(47), pid, 0x4c8, "Agent", susid);
     let mut t = t0 + secs(120);
     while t < at("2024-11-19 12:00:00") {
         let tid = 0x600 + rng.below(0x800) as u32;
-        log.line(
+        log.lines(
             t,
             pid,
             tid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            tid,
-            "PT",
-            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            tid,
-            "PT",
-            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
-        );
-        log.line(t + millis(2203), pid, tid, "Misc", "WARNING: SendRequest failed with hr = 80244021. Proxy List used: <proxy.contoso.local:8080> Bypass List used : <(null)> Auth Schemes used : <>");
-        log.line(
-            t + millis(2203),
-            pid,
-            tid,
-            "PT",
-            "  + Last proxy send request failed with hr = 0x80244021, HTTP status code = 502",
-        );
-        log.line(
-            t + millis(2203),
-            pid,
-            tid,
-            "PT",
-            "  + Proxy list used = proxy.contoso.local:8080, Bypass list used = <NULL>, auth schemes used = <NULL>",
-        );
-        log.line(t + millis(2219), pid, tid, "PT", "WARNING: GetConfig failure, error = 0x80244021, soap client error = 10, soap error code = 0, HTTP status code = 502");
-        log.line(t + millis(2219), pid, tid, "PT", "WARNING: SOAP Fault: 0x00000a");
-        log.line(t + millis(2219), pid, tid, "PT", "WARNING: PTError: 0x80244021");
-        log.line(
-            t + millis(2219),
-            pid,
-            tid,
-            "PT",
-            "WARNING: GetConfig_WithRecovery failed: 0x80244021",
-        );
-        log.line(t + millis(2234), pid, tid, "PT", "WARNING: Sync of Updates: 0x80244021");
-        log.line(
-            t + millis(2234),
-            pid,
-            tid,
-            "Agent",
-            "  * WARNING: Failed to synchronize, error = 0x80244021",
-        );
-        log.line(
-            t + millis(2250),
-            pid,
-            tid,
-            "Agent",
-            "  * WARNING: Exit code = 0x80244021",
-        );
-        log.line(
-            t + millis(2250),
-            pid,
-            tid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(2266),
-            pid,
-            tid,
-            "AU",
-            "  # WARNING: Search callback failed, result = 0x80244021",
-        );
-        log.line(
-            t + secs(600),
-            pid,
-            tid,
-            "Report",
-            "WARNING: Reporter failed to upload events with hr = 80244021.",
+            &[
+                (0, "Agent", FIND_START),
+                (15, "PT", PT_SYNC),
+                (15, "PT", &classic_service_url(URL)),
+                (2203, "Misc", "WARNING: SendRequest failed with hr = 80244021. Proxy List used: <proxy.contoso.local:8080> Bypass List used : <(null)> Auth Schemes used : <>"),
+                (2203, "PT", "  + Last proxy send request failed with hr = 0x80244021, HTTP status code = 502"),
+                (2203, "PT", "  + Proxy list used = proxy.contoso.local:8080, Bypass list used = <NULL>, auth schemes used = <NULL>"),
+                (2219, "PT", "WARNING: GetConfig failure, error = 0x80244021, soap client error = 10, soap error code = 0, HTTP status code = 502"),
+                (2219, "PT", "WARNING: SOAP Fault: 0x00000a"),
+                (2219, "PT", "WARNING: PTError: 0x80244021"),
+                (2219, "PT", "WARNING: GetConfig_WithRecovery failed: 0x80244021"),
+                (2234, "PT", "WARNING: Sync of Updates: 0x80244021"),
+                (2234, "Agent", "  * WARNING: Failed to synchronize, error = 0x80244021"),
+                (2250, "Agent", "  * WARNING: Exit code = 0x80244021"),
+                (2250, "Agent", FIND_END),
+                (2266, "AU", "  # WARNING: Search callback failed, result = 0x80244021"),
+                (600_000, "Report", "WARNING: Reporter failed to upload events with hr = 80244021."),
+            ],
         );
         t += step(rng, 5 * 3600, 1800);
     }
@@ -394,76 +228,46 @@ fn lab_pc(rng: &mut Rng) -> Vec<u8> {
     let mut t = at("2024-11-18 06:51:00.000");
     while t < at("2024-11-19 12:00:00") {
         let tid = 3300 + rng.below(800) as u32;
-        let l = |log: &mut Wu10, dt: i64, comp: &str, m: &str| log.line(t + millis(dt), pid, tid, comp, m);
-        l(
-            &mut log,
-            0,
-            "Agent",
-            "* START * Finding updates CallerId = UpdateOrchestrator  Id = 12 (cV = d0Qe5v2JfUe7nb3K.1.0.1.2)",
+        log.lines(
+            t,
+            pid,
+            tid,
+            &[
+                (
+                    0,
+                    "Agent",
+                    "* START * Finding updates CallerId = UpdateOrchestrator  Id = 12 (cV = d0Qe5v2JfUe7nb3K.1.0.1.2)",
+                ),
+                (3, "Misc", &got_wsus_url(wsus)),
+                (4, "ProtocolTalker", "OK to reuse existing configuration"),
+                (6, "ProtocolTalker", "PTInfo: Server requested registration"),
+                (130, "WebServices", &ws_endpoint_error(wsus)),
+                (
+                    130,
+                    "WebServices",
+                    "WS error: The server returned HTTP status code '404 (0x194)' with text 'Not Found'.",
+                ),
+                (131, "WebServices", "WS error: The requested resource was not found."),
+                (131, "WebServices", "*FAILED* [80244019] Web service call"),
+                (132, "ProtocolTalker", "*FAILED* [80244019] GetConfig round trip"),
+                (132, "ProtocolTalker", "*FAILED* [80244019] Synchronize updates"),
+                (140, "Agent", "*FAILED* [80244019] Synchronize updates"),
+                (141, "Agent", "Exit code = 0x80244019"),
+                (
+                    141,
+                    "Agent",
+                    "* END * Finding updates CallerId = UpdateOrchestrator  Id = 12",
+                ),
+            ],
         );
-        l(
-            &mut log,
-            3,
-            "Misc",
-            &format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\""),
-        );
-        l(&mut log, 4, "ProtocolTalker", "OK to reuse existing configuration");
-        l(&mut log, 6, "ProtocolTalker", "PTInfo: Server requested registration");
-        l(
-            &mut log,
-            130,
-            "WebServices",
-            &format!(
-                "WS error: There was an error communicating with the endpoint at '{wsus}/ClientWebService/client.asmx'."
-            ),
-        );
-        l(
-            &mut log,
-            130,
-            "WebServices",
-            "WS error: The server returned HTTP status code '404 (0x194)' with text 'Not Found'.",
-        );
-        l(
-            &mut log,
-            131,
-            "WebServices",
-            "WS error: The requested resource was not found.",
-        );
-        l(&mut log, 131, "WebServices", "*FAILED* [80244019] Web service call");
-        l(
-            &mut log,
-            132,
-            "ProtocolTalker",
-            "*FAILED* [80244019] GetConfig round trip",
-        );
-        l(
-            &mut log,
-            132,
-            "ProtocolTalker",
-            "*FAILED* [80244019] Synchronize updates",
-        );
-        l(&mut log, 140, "Agent", "*FAILED* [80244019] Synchronize updates");
-        l(&mut log, 141, "Agent", "Exit code = 0x80244019");
-        l(
-            &mut log,
-            141,
-            "Agent",
-            "* END * Finding updates CallerId = UpdateOrchestrator  Id = 12",
-        );
-        rep.push_str(&reporting_event(
+        let cv = "d0Qe5v2JfUe7nb3K.1.0.1.2";
+        rep.push_str(&detection_failed(
             ZONE,
             t + millis(150),
             &rng.guid(),
-            148,
-            "AGENT_DETECTION_FAILED",
-            "00000000-0000-0000-0000-000000000000",
-            0,
             "80244019",
             "UpdateOrchestrator",
-            false,
-            "Software Synchronization",
-            "Windows Update Client failed to detect with error 0x80244019.",
-            Some("d0Qe5v2JfUe7nb3K.1.0.1.2"),
+            cv,
         ));
         t += step(rng, 6 * 3600, 1800);
     }

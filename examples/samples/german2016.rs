@@ -15,6 +15,13 @@ const SITE: u32 = 1_308_425_771;
 const ZONE: Tz = chrono_tz::Europe::Berlin;
 const ROOT: &str = "Collect-WSUSLogs_2024-11-13";
 const DISK_FULL: &str = "Auf dem Datenträger ist nicht genügend Speicherplatz vorhanden.";
+/// The server's event messages are German (SoftwareDistribution.log's own lines stay English).
+const GERMAN: SyncMessages = SyncMessages {
+    scheduled: "Eine geplante Synchronisierung wurde gestartet.",
+    manual: "Eine manuelle Synchronisierung wurde gestartet.",
+    completed: "Die Synchronisierung wurde erfolgreich abgeschlossen.",
+    content: "Die Inhaltssynchronisierung wurde gestartet.",
+};
 
 fn files_due(rng: &mut Rng) -> Vec<(String, String)> {
     let kbs = [
@@ -38,70 +45,18 @@ fn files_due(rng: &mut Rng) -> Vec<(String, String)> {
 }
 
 fn software_distribution(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
-    let mut s = Sdl::default();
+    let mut s = Sdl::in_language(&GERMAN);
     for day in ["2024-11-12", "2024-11-13"] {
         let t = at(&format!("{day} 02:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.18",
-            381,
-            "Information",
-            "Synchronization",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        );
-        s.event(
-            t + secs(240 + rng.below(100) as i64),
-            "WsusService.18",
-            384,
-            "Information",
-            "Synchronization",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        );
+        s.sync_event(t, "WsusService.18", 381);
+        s.sync_event(t + secs(240 + rng.below(100) as i64), "WsusService.18", 384);
     }
     // Patch Tuesday: released 18:00 UTC, synchronized 19:00 UTC, approved, downloading overnight.
     let t = at("2024-11-12 19:00:00.412");
-    s.line(
-        t,
-        "Change",
-        "w3wp.41",
-        "AdminDataAccess.StartSubscriptionManually",
-        "Synchronization manually started",
-    );
-    s.event(
-        t + millis(1301),
-        "WsusService.18",
-        382,
-        "Information",
-        "Synchronization",
-        "Eine manuelle Synchronisierung wurde gestartet.",
-    );
-    s.event(
-        t + secs(412),
-        "WsusService.18",
-        384,
-        "Information",
-        "Synchronization",
-        "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-    );
-    s.event(
-        t + secs(430),
-        "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Die Inhaltssynchronisierung wurde gestartet.",
-    );
-    let mut c = t + secs(460);
-    for _ in 0..40 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.14",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(200 + rng.below(400) as i64);
-    }
+    s.manual_sync(t, "w3wp.41", millis(1301), "WsusService.18");
+    s.sync_event(t + secs(412), "WsusService.18", 384);
+    s.sync_event(t + secs(430), "WsusService.14", 361);
+    s.content_downloads(rng, "WsusService.14", CONTENT_DOWNLOADED, t + secs(460), 40, (200, 400));
     // 2024-11-13 03:21 UTC (04:21 local): the volume is full.
     let mut f = at("2024-11-13 03:21:07.884");
     for (url, dest) in due {
@@ -156,60 +111,25 @@ fn software_distribution(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
 fn application_csv(rng: &mut Rng, due: &[(String, String)]) -> Vec<u8> {
     let mut ev = Vec::new();
     let wsus = "Windows Server Update Services";
-    for (t, id, lvl, msg) in [
-        (
-            "2024-11-12 02:00:00",
-            381,
-            "Information",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-12 02:04:11",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
-        (
-            "2024-11-12 19:00:01",
-            382,
-            "Information",
-            "Eine manuelle Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-12 19:06:52",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
-        (
-            "2024-11-12 19:07:10",
-            361,
-            "Information",
-            "Die Inhaltssynchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-13 02:00:00",
-            381,
-            "Information",
-            "Eine geplante Synchronisierung wurde gestartet.",
-        ),
-        (
-            "2024-11-13 02:05:02",
-            384,
-            "Information",
-            "Die Synchronisierung wurde erfolgreich abgeschlossen.",
-        ),
+    for (t, id) in [
+        ("2024-11-12 02:00:00", 381),
+        ("2024-11-12 02:04:11", 384),
+        ("2024-11-12 19:00:01", 382),
+        ("2024-11-12 19:06:52", 384),
+        ("2024-11-12 19:07:10", 361),
+        ("2024-11-13 02:00:00", 381),
+        ("2024-11-13 02:05:02", 384),
     ] {
         ev.push(TextEvent {
             utc: at(t),
             log: "Application",
             source: wsus,
             id,
-            level: lvl,
+            level: "Information",
             category: "Synchronisierung",
             computer: FQDN,
             user: "N/A",
-            message: msg.into(),
+            message: GERMAN.of(id).into(),
         });
     }
     let mut f = at("2024-11-13 03:21:07");
@@ -293,42 +213,26 @@ fn system_csv() -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+    let clients = client_ips(36, "10.40", (10, 18), (20, 7));
+    let rounds = Rounds {
+        from: at("2024-11-13 00:00:00"),
+        spread: (1531, 30_000),
+        every: (4 * 3600, 1800),
+        until: at("2024-11-13 12:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 2, 5],
+        call_taken: (40, 900),
+        report: 70,
+        report_taken: (20, 60),
+    };
     let mut hits = Vec::new();
-    for ci in 0..36u32 {
-        let c = format!("10.40.{}.{}", 10 + ci / 18, 20 + (ci % 18) * 7);
-        let mut t = at("2024-11-13 00:00:00") + secs((ci as i64 * 1531) % 30_000);
-        while t < at("2024-11-13 12:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (5, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    &c,
-                    wua,
-                    (200, 0, 0),
-                    40 + rng.below(900) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(70),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                &c,
-                wua,
-                (200, 0, 0),
-                20 + rng.below(60) as u32,
-            ));
-            t += step(rng, 4 * 3600, 1800);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     w3c_files(
         &format!("IIS/W3SVC{SITE}"),
         IisLayout::Iis10("10.0"),
@@ -369,20 +273,17 @@ fn system_hive() -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"E:\WSUS".into())),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz("WSUS-HH01")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("VersionString", sz("10.0.14393.7428")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"E:\WSUS".into())),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz("WSUS-HH01")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("VersionString", sz("10.0.14393.7428")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+    ])])
 }
 
 pub fn bundle() -> Files {

@@ -21,75 +21,41 @@ const BITS: &str = "Microsoft+BITS/7.5";
 const SOAP: &str = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
 
 fn application_host() -> Vec<u8> {
+    // WSUS 3.0 in the Default Web Site, WsusPool on .NET 2.0.
     let mut out = String::from(
         "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<configuration>\r\n    <system.applicationHost>\r\n        <applicationPools>\r\n            <add name=\"DefaultAppPool\" />\r\n            <add name=\"WsusPool\" managedRuntimeVersion=\"v2.0\">\r\n                <processModel identityType=\"NetworkService\" />\r\n            </add>\r\n            <applicationPoolDefaults>\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"E:\\WSUS\\WsusContent\" />\r\n                </application>\r\n",
     );
-    for a in [
-        "ApiRemoting30",
-        "ClientWebService",
-        "DssAuthWebService",
-        "Inventory",
-        "ReportingWebService",
-        "ServerSyncWebService",
-        "SimpleAuthWebService",
-    ] {
-        out.push_str(&format!(
-            "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
-        ));
-    }
+    wsus_applications(&mut out);
     out.push_str("                <application path=\"/Selfupdate\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\Selfupdate\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n        </sites>\r\n    </system.applicationHost>\r\n");
     for (vdir, anonymous, windows) in default_auth() {
-        out.push_str(&format!(
-            "    <location path=\"Default Web Site/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
-        ));
+        auth_location(&mut out, "Default Web Site", vdir, anonymous, windows);
     }
     out.push_str("</configuration>\r\n");
     out.into_bytes()
 }
 
 fn iis(rng: &mut Rng) -> Files {
+    let clients = client_ips(40, "10.70", (10, 20), (30, 5));
+    let rounds = Rounds {
+        from: at("2016-02-09 13:00:00"),
+        spread: (1879, 20_000),
+        every: (8 * 3600, 3600),
+        until: at("2016-02-11 01:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 80,
+        ua: WUA,
+        calls: &[1, 1, 2, 4],
+        call_taken: (30, 900),
+        report: 60,
+        report_taken: (20, 90),
+    };
     let mut hits = Vec::new();
-    let start = at("2016-02-09 13:00:00");
-    let end = at("2016-02-11 01:00:00");
-    for ci in 0..40u32 {
-        let c = format!("10.70.{}.{}", 10 + ci / 20, 30 + (ci % 20) * 5);
-        let mut t = start + secs((ci as i64 * 1879) % 20_000);
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, &c, WUA, (304, 0, 0), 1)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            for (dt, uri) in [
-                (1, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    80,
-                    &c,
-                    WUA,
-                    ok,
-                    30 + rng.below(900) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(60),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                80,
-                &c,
-                WUA,
-                ok,
-                20 + rng.below(90) as u32,
-            ));
-            t += step(rng, 8 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        hits.push(wuident_hit(r.t, 80, r.client, WUA, (304, 0, 0), 1));
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     // The Melbourne replica's nightly synchronization at 02:00 Sydney time (15:00 UTC).
     let sync = at("2016-02-10 15:00:04");
     hits.push(Hit::new(
@@ -118,58 +84,18 @@ fn iis(rng: &mut Rng) -> Files {
     for _ in 0..12 {
         let sha = rng.hex(40);
         let f = format!("/Content/{}/{sha}.cab", &sha[38..]);
-        hits.push(Hit::new(d, "HEAD", &f, 80, DOWNSTREAM, BITS, (200, 0, 0), 0));
-        for k in 0..(2 + rng.below(5) as i64) {
-            hits.push(Hit::new(
-                d + secs(1 + k),
-                "GET",
-                &f,
-                80,
-                DOWNSTREAM,
-                BITS,
-                (206, 0, 0),
-                100 + rng.below(3000) as u32,
-            ));
-        }
+        let head = Hit::new(d, "HEAD", &f, 80, DOWNSTREAM, BITS, (200, 0, 0), 0);
+        let gets = head.ranged_gets(2 + rng.below(5), 1, || (0, 100 + rng.below(3000) as u32));
+        hits.push(head);
+        hits.extend(gets);
         d += secs(30 + rng.below(60) as i64);
     }
     // The console on the server itself.
     for t in ["2016-02-09 23:15:40", "2016-02-10 22:41:02"] {
         let t = at(t);
-        let ua = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+2.0.50727.5485)";
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            80,
-            "::1",
-            ua,
-            (401, 2, 5),
-            2,
-        ));
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            80,
-            "::1",
-            ua,
-            (401, 1, 2_148_074_254),
-            1,
-        ));
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                80,
-                "::1",
-                ua,
-                (200, 0, 0),
-                800,
-            )
-            .user("ADATUM\\wsusadmin"),
-        );
+        let call = Hit::new(t + secs(1), "POST", API_REMOTING_WS, 80, "::1", SOAP, (200, 0, 0), 800);
+        hits.extend(call.ntlm_challenge(t, false, [2, 1]));
+        hits.push(call.user("ADATUM\\wsusadmin"));
     }
     w3c_files(
         "inetpub/logs/LogFiles/W3SVC1",
@@ -186,47 +112,26 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     // The upstream syncs with Microsoft Update at 01:00 Sydney (14:00 UTC).
     for (day, retry) in [("2016-02-09", false), ("2016-02-10", true)] {
         let t = at(&format!("{day} 14:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.27",
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
+        s.sync_event(t, "WsusService.27", 381);
         if retry {
             // A reset connection, retried by WSUS itself; the same synchronization then completes.
-            let e = t + secs(95);
-            s.line(e, "Warning", "WsusService.32", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: The underlying connection was closed: A connection that was expected to be kept alive was closed by the server.");
-            s.cont("   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)");
-            s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncProxy.GetUpdateData(Cookie cookie, UpdateIdentity[] updateIds)");
+            s.proxy_exception_retry(
+                t + secs(95),
+                "WsusService.32",
+                "System.Net.WebException: The underlying connection was closed: A connection that was expected to be kept alive was closed by the server.",
+                &[
+                    "   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)",
+                    "   at Microsoft.UpdateServices.ServerSync.ServerSyncProxy.GetUpdateData(Cookie cookie, UpdateIdentity[] updateIds)",
+                ],
+            );
         }
-        s.event(
-            t + secs(900 + rng.below(300) as i64),
-            "WsusService.27",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t + secs(900 + rng.below(300) as i64), "WsusService.27", 384);
     }
-    s.event(
-        at("2016-02-09 14:21:40.551"),
-        "WsusService.12",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
-    );
+    s.sync_event(at("2016-02-09 14:21:40.551"), "WsusService.12", 361);
     for _ in 0..20 {
         let t = at("2016-02-09 14:22:00") + secs(rng.below(5000) as i64);
-        s.line(
-            t,
-            "Info",
-            "WsusService.12",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
+        let update = rng.guid().to_lowercase();
+        s.content_downloaded(t, "WsusService.12", &format!("{CONTENT_DOWNLOADED} {update}"));
     }
     // The replica's sync arrives as web-service calls (w3wp).
     s.line(
@@ -280,64 +185,46 @@ fn system(rng: &mut Rng) -> Vec<u8> {
 
 fn application() -> Vec<u8> {
     let mut ev = Vec::new();
-    for (t, id, text) in [
-        (
-            "2016-02-09 14:00:00.100",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2016-02-09 14:21:39.870",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2016-02-09 14:21:40.551", 361, "Content synchronization started."),
-        (
-            "2016-02-10 14:00:00.210",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2016-02-10 14:17:55.030",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2016-02-10 23:02:11.400", 10000, "WSUS is working correctly."),
+    for (t, id) in [
+        ("2016-02-09 14:00:00.100", 381),
+        ("2016-02-09 14:21:39.870", 384),
+        ("2016-02-09 14:21:40.551", 361),
+        ("2016-02-10 14:00:00.210", 381),
+        ("2016-02-10 14:17:55.030", 384),
     ] {
-        ev.push(wsus_event(FQDN, at(t), id, 4, 2, text));
+        ev.push(sync_app_event(FQDN, at(t), id));
     }
+    ev.push(wsus_event(
+        FQDN,
+        at("2016-02-10 23:02:11.400"),
+        10000,
+        4,
+        2,
+        "WSUS is working correctly.",
+    ));
     evtx_file(ev, 20_117)
 }
 
 fn registry() -> Vec<u8> {
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "AUS Eastern Standard Time",
-            -600i32,
-            "@tzres.dll,-252",
-            "@tzres.dll,-251",
-            (10, 0, 1, 2),
-            (4, 0, 1, 3),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "AUS Eastern Standard Time",
+        -600i32,
+        "@tzres.dll,-252",
+        "@tzres.dll,-251",
+        (10, 0, 1, 2),
+        (4, 0, 1, 3),
+    );
     reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-            vec![
-                ("ContentDir", sz(r"E:\WSUS")),
-                ("SqlServerName", sz(r"WSUS-SYD01\MICROSOFT##SSEE")),
-                ("SqlDatabaseName", sz("SUSDB")),
-                ("IISTargetWebsiteIndex", RegValue::Dword(1)),
-                ("PortNumber", RegValue::Dword(80)),
-                ("UsingSSL", RegValue::Dword(0)),
-                ("VersionString", sz("3.2.7600.274")),
-                ("WmsdeInstalled", RegValue::Dword(0)),
-            ],
-        ),
+        setup_key(vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("SqlServerName", sz(r"WSUS-SYD01\MICROSOFT##SSEE")),
+            ("SqlDatabaseName", sz("SUSDB")),
+            ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+            ("PortNumber", RegValue::Dword(80)),
+            ("UsingSSL", RegValue::Dword(0)),
+            ("VersionString", sz("3.2.7600.274")),
+            ("WmsdeInstalled", RegValue::Dword(0)),
+        ]),
         tz,
     ])
 }
@@ -348,108 +235,47 @@ fn win7(rng: &mut Rng, name: &str, first: NaiveDateTime) -> Vec<u8> {
     let pid = 900 + rng.below(300) as u32;
     let tid = 0x300 + rng.below(0x500) as u32;
     log.banner(first, pid, tid, "7.6.7600.320");
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\Windows\\system32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\Windows\\system32\\svchost.exe"),
+            (16, "Agent", "  * WU client version 7.6.7600.320"),
+        ],
     );
-    log.line(
-        first + millis(16),
+    log.settings(first + millis(16), pid, tid, URL, Some("Workstations"));
+    let susid = format!("  * SusClientId = '{}'", rng.guid().to_lowercase());
+    log.lines(
+        first,
         pid,
         tid,
-        "Agent",
-        "  * WU client version 7.6.7600.320",
-    );
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(first + millis(16), pid, tid, "Agent", "  * Target group: Workstations");
-    log.line(
-        first + millis(16),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(
-        first + millis(31),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
-    );
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Report",
-        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
-    );
-    log.line(
-        first + millis(62),
-        pid,
-        tid,
-        "AU",
-        "WARNING: AU found no suitable session to launch client in",
+        &[
+            (31, "Agent", &susid),
+            (
+                47,
+                "Report",
+                "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+            ),
+            (62, "AU", "WARNING: AU found no suitable session to launch client in"),
+        ],
     );
     let mut t = first + secs(240);
     while t < at("2016-02-11 00:30:00") {
         let stid = 0x100 + rng.below(0xe00) as u32;
-        log.line(
+        log.lines(
             t,
             pid,
             stid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            stid,
-            "PT",
-            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
-        );
-        log.line(
-            t + millis(15),
-            pid,
-            stid,
-            "PT",
-            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
-        );
-        log.line(
-            t + millis(31),
-            pid,
-            stid,
-            "PT",
-            "WARNING: Cached cookie has expired or new PID is available",
-        );
-        log.line(t + millis(2110), pid, stid, "Agent", "  * Found 0 updates and 77 categories in search; evaluated appl. rules of 1377 out of 2435 deployed entities");
-        log.line(
-            t + millis(2126),
-            pid,
-            stid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(
-            t + millis(2140),
-            pid,
-            stid,
-            "AU",
-            "WARNING: AU found no suitable session to launch client in",
+            &[
+                (0, "Agent", FIND_START),
+                (15, "PT", PT_SYNC),
+                (15, "PT", &classic_service_url(URL)),
+                (31, "PT", "WARNING: Cached cookie has expired or new PID is available"),
+                (2110, "Agent", "  * Found 0 updates and 77 categories in search; evaluated appl. rules of 1377 out of 2435 deployed entities"),
+                (2126, "Agent", FIND_END),
+                (2140, "AU", "WARNING: AU found no suitable session to launch client in"),
+            ],
         );
         t += step(rng, 8 * 3600, 3600);
     }

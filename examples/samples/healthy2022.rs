@@ -39,137 +39,71 @@ fn content(rng: &mut Rng, n: usize) -> Vec<String> {
 
 /// Two UTC days of IIS traffic on the WSUS site.
 fn iis(rng: &mut Rng) -> (Files, Vec<String>) {
-    let clients: Vec<String> = (0..64)
-        .map(|i| format!("10.20.{}.{}", 8 + i / 40, 10 + (i % 40) * 3))
-        .collect();
+    let clients = client_ips(64, "10.20", (8, 40), (10, 3));
     let files = content(rng, 48);
     let start = at("2025-01-14 00:00:00");
     let end = at("2025-01-16 00:00:00");
     // Patch Tuesday's content arrives with the 21:00 PST sync (05:00 UTC on the 15th) and is
     // auto-approved; clients download it from then on.
     let content_ready = at("2025-01-15 05:40:00");
+    let rounds = Rounds {
+        from: start,
+        spread: (433, 14_400),
+        every: (4 * 3600 - 300, 600),
+        until: end,
+    };
+    let mut downloaded = vec![false; clients.len()];
     let mut hits = Vec::new();
-    for (ci, c) in clients.iter().enumerate() {
+    rounds.each(rng, &clients, |rng, r| {
+        let (ci, c, t) = (r.ci, r.client, r.t);
         let ua = if ci % 3 == 0 { WUA11 } else { WUA10 };
-        let mut t = start + secs(((ci * 433) % 14_400) as i64);
-        let mut downloaded = false;
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, ua, ok, 3)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                62 + rng.below(80) as u32,
-            ));
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                15 + rng.below(20) as u32,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                140 + rng.below(900) as u32,
-            ));
-            // A client that goes to sleep mid-request: win32 64 (the network name is no longer available).
-            let last = if rng.below(40) == 0 { (200, 0, 64) } else { ok };
-            hits.push(Hit::new(
-                t + secs(4),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                ua,
-                last,
-                380 + rng.below(2400) as u32,
-            ));
-            if t >= content_ready && !downloaded {
-                downloaded = true;
-                let mut d = t + secs(30 + rng.below(200) as i64);
-                for _ in 0..(3 + rng.below(3)) {
-                    let f = &files[rng.below(files.len() as u64) as usize];
-                    let agent = if ci % 2 == 0 { DO } else { BITS };
-                    hits.push(Hit::new(d, "HEAD", f, 8530, c, agent, ok, 1));
-                    for k in 0..(2 + rng.below(6)) {
-                        let st = if rng.below(60) == 0 {
-                            (206, 0, 1236)
-                        } else {
-                            (206, 0, 0)
-                        };
-                        hits.push(Hit::new(
-                            d + secs(1 + k as i64 * 3),
-                            "GET",
-                            f,
-                            8530,
-                            c,
-                            agent,
-                            st,
-                            40 + rng.below(3000) as u32,
-                        ));
-                    }
-                    d += secs(20 + rng.below(60) as i64);
-                }
+        let ok = (200, 0, 0);
+        hits.push(wuident_hit(t, 8530, c, ua, ok, 3));
+        let mut call =
+            |dt, uri, status, taken| hits.push(Hit::new(t + secs(dt), "POST", uri, 8530, c, ua, status, taken));
+        call(1, CLIENT_WS, ok, 62 + rng.below(80) as u32);
+        call(1, SIMPLE_AUTH_WS, ok, 15 + rng.below(20) as u32);
+        call(2, CLIENT_WS, ok, 140 + rng.below(900) as u32);
+        // A client that goes to sleep mid-request: win32 64 (the network name is no longer available).
+        let last = if rng.below(40) == 0 { (200, 0, 64) } else { ok };
+        call(4, CLIENT_WS, last, 380 + rng.below(2400) as u32);
+        if t >= content_ready && !downloaded[ci] {
+            downloaded[ci] = true;
+            let mut d = t + secs(30 + rng.below(200) as i64);
+            for _ in 0..(3 + rng.below(3)) {
+                let f = &files[rng.below(files.len() as u64) as usize];
+                let agent = if ci % 2 == 0 { DO } else { BITS };
+                let head = Hit::new(d, "HEAD", f, 8530, c, agent, ok, 1);
+                // Now and then a range is cut off (win32 1236: the connection was aborted).
+                let gets = head.ranged_gets(2 + rng.below(6), 3, || {
+                    let win32 = if rng.below(60) == 0 { 1236 } else { 0 };
+                    (win32, 40 + rng.below(3000) as u32)
+                });
+                hits.push(head);
+                hits.extend(gets);
+                d += secs(20 + rng.below(60) as i64);
             }
-            hits.push(Hit::new(
-                t + secs(95 + rng.below(60) as i64),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                ua,
-                ok,
-                31 + rng.below(60) as u32,
-            ));
-            t += step(rng, 4 * 3600 - 300, 600);
         }
-    }
+        let report = t + secs(95 + rng.below(60) as i64);
+        hits.push(Hit::new(
+            report,
+            "POST",
+            REPORTING_WS,
+            8530,
+            c,
+            ua,
+            ok,
+            31 + rng.below(60) as u32,
+        ));
+    });
     // The administrator's console (08:00–17:00 Pacific = 16:00–01:00 UTC): NTLM on every call.
     for day in [at("2025-01-14 16:00:00"), at("2025-01-15 16:00:00")] {
         let mut t = day;
         while t < day + secs(9 * 3600) && t < end {
-            for st in [(401, 2, 5), (401, 1, 2_148_074_254)] {
-                hits.push(Hit::new(
-                    t,
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    ADMIN_PC,
-                    CONSOLE,
-                    st,
-                    0,
-                ));
-            }
-            hits.push(
-                Hit::new(
-                    t,
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    ADMIN_PC,
-                    CONSOLE,
-                    (200, 0, 0),
-                    15 + rng.below(300) as u32,
-                )
-                .user("FABRIKAM\\wsus-admin"),
-            );
+            let taken = 15 + rng.below(300) as u32;
+            let call = Hit::new(t, "POST", API_REMOTING_WS, 8530, ADMIN_PC, CONSOLE, (200, 0, 0), taken);
+            hits.extend(call.ntlm_challenge(t, false, [0, 0]));
+            hits.push(call.user("FABRIKAM\\wsus-admin"));
             t += step(rng, 180, 400);
         }
         // The administrator checks the server in a browser: 403.14 on the root, 404 for the icon.
@@ -279,40 +213,25 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         ("2025-01-15 17:00:00.405", 0),
         ("2025-01-15 23:00:00.150", 0),
     ];
+    // The SOAP fault WSUS answers a client whose cookie must be renewed: routine.
+    let soap_fault = |s: &mut Sdl, t, w3wp: &str, code: &str, rng: &mut Rng| {
+        let (id, client) = (rng.guid().to_lowercase(), rng.guid().to_lowercase());
+        s.line(
+            t,
+            "Warning",
+            w3wp,
+            "SoapUtilities.CreateException",
+            &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={id}, ErrorCode={code}, Message=, Client={client}"),
+        );
+    };
     for (start, new_updates) in syncs {
         let t = at(start);
-        s.event(
-            t,
-            svc,
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.line(
-            t + millis(2210),
-            "Info",
-            svc,
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            &format!("Server ID is {server_id}"),
-        );
-        s.line(t + millis(2211), "Info", svc, "CatalogSyncAgentCore.ExecuteSyncProtocol", "CatalogSyncAgentCore.SyncUpdatesFromServer: sync for https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx");
+        s.sync_event(t, svc, 381);
+        s.sync_protocol(t + millis(2210), svc, &format!("Server ID is {server_id}"));
+        s.sync_protocol(t + millis(2211), svc, "CatalogSyncAgentCore.SyncUpdatesFromServer: sync for https://sws.update.microsoft.com/ServerSyncWebService/ServerSyncWebService.asmx");
         let done = t + secs(140 + new_updates * 9 + rng.below(60) as i64);
-        s.line(
-            done - millis(800),
-            "Info",
-            svc,
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
-        );
-        s.event(
-            done,
-            svc,
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_finish(done - millis(800), svc);
+        s.sync_event(done, svc, 384);
         if new_updates > 0 {
             // Auto-approval rules approve the new updates; clients are told the configuration changed.
             let a = done + secs(4);
@@ -323,39 +242,17 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
                 "AutomaticUpdateApprovalRule.ApplyRule",
                 &format!("Automatic approval rule 'Default Automatic Approval Rule' approved {new_updates} update(s)"),
             );
-            s.event(
-                a + secs(2),
-                "WsusService.14",
-                361,
-                "Information",
-                "Synchronization",
-                "Content synchronization started.",
-            );
-            let mut c = a + secs(20);
-            for _ in 0..new_updates.min(24) {
-                s.line(
-                    c,
-                    "Info",
-                    "WsusService.14",
-                    "ContentSyncAgent.ProcessBITSNotificationQueue",
-                    &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-                );
-                c += secs(15 + rng.below(40) as i64);
-            }
-            s.line(
-                c + secs(3),
-                "Info",
-                "WsusService.14",
-                "ContentSyncAgent.ProcessBITSNotificationQueue",
-                "Content sync completed.",
-            );
+            s.sync_event(a + secs(2), "WsusService.14", 361);
+            let n = new_updates.min(24) as u64;
+            let c = s.content_downloads(rng, "WsusService.14", CONTENT_DOWNLOADED, a + secs(20), n, (15, 40));
+            s.content_downloaded(c + secs(3), "WsusService.14", "Content sync completed.");
             for k in 0..6 {
-                s.line(
+                soap_fault(
+                    &mut s,
                     a + secs(60 + k * 97),
-                    "Warning",
                     &format!("w3wp.{}", 31 + k),
-                    "SoapUtilities.CreateException",
-                    &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=ConfigChanged, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
+                    "ConfigChanged",
+                    rng,
                 );
             }
         }
@@ -373,11 +270,9 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     s.cont("");
     s.cont("   at Microsoft.UpdateServices.ServerSync.ContentSyncAgent.JobError(IBitsJob job, IBitsJobError error)");
     s.event(f + millis(41), "WsusService.50", 364, "Error", "Synchronization", &format!("Content file download failed. Reason: HTTP status 503: The service is temporarily overloaded. Source File: /c/msdownload/update/software/secu/2025/01/windows10.0-kb5049981-x64_{}.cab Destination File: {dest}", sha.to_lowercase()));
-    s.line(
+    s.content_downloaded(
         f + secs(410),
-        "Info",
         "WsusService.14",
-        "ContentSyncAgent.ProcessBITSNotificationQueue",
         &format!("Content download completed for file {dest}"),
     );
     // Expired cookies from clients that slept over the weekend: routine SOAP faults.
@@ -386,33 +281,15 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         "2025-01-14 16:40:02.117",
         "2025-01-15 15:58:31.804",
     ] {
-        s.line(
-            at(t),
-            "Warning",
-            "w3wp.18",
-            "SoapUtilities.CreateException",
-            &format!("ThrowException: actor = {WSUS_URL}/ClientWebService/client.asmx, ID={}, ErrorCode=CookieExpired, Message=, Client={}", rng.guid().to_lowercase(), rng.guid().to_lowercase()),
-        );
+        soap_fault(&mut s, at(t), "w3wp.18", "CookieExpired", rng);
     }
     // The 29-hour recycle of WsusPool aborts the requests in flight.
-    let r = at("2025-01-15 09:47:13.402");
-    s.line(
-        r,
-        "Error",
+    s.recycle_abort(
+        at("2025-01-15 09:47:13.402"),
         "w3wp.52",
-        "ClientImplementation.SyncUpdates",
-        "System.Threading.ThreadAbortException: Thread was being aborted.",
-    );
-    s.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
-    s.cont(
-        "   at Microsoft.UpdateServices.Internal.Client.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)",
-    );
-    s.line(
-        r + secs(9),
-        "Info",
+        &["   at Microsoft.UpdateServices.Internal.Client.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)"],
+        secs(9),
         "w3wp.7",
-        "WebService.Application_Start",
-        "Client Web Service started",
     );
     // The restart for the server's own cumulative update.
     let (down, up) = (at(REBOOT.0), at(REBOOT.1));
@@ -544,23 +421,8 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
         ("updateGuid", "{3E8F2A61-9B4C-4D70-A5E2-1C7D9F0B6A38}"),
         ("updateRevisionNumber", "1"),
     ];
-    let wu = |id: u16, t| {
-        super::evtx_writer::Event::manifest(
-            super::evtx_writer::providers::WU_CLIENT,
-            super::evtx_writer::providers::WU_CLIENT_GUID,
-            id,
-            4,
-            1,
-            0x8000_0000_0000_0018,
-            t,
-            "System",
-            FQDN,
-            &cu,
-        )
-        .with_process(1188, 5004)
-    };
-    ev.push(wu(44, down - secs(1500)));
-    ev.push(wu(43, down - secs(620)));
+    ev.push(wu_client_event(FQDN, down - secs(1500), 44, &cu));
+    ev.push(wu_client_event(FQDN, down - secs(620), 43, &cu));
     ev.push(super::evtx_writer::Event::classic(
         "User32",
         1074,
@@ -588,39 +450,10 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
     ] {
         ev.push(service_state(FQDN, down + secs(dt), svc, "stopped"));
     }
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6006,
-        32768,
-        4,
-        0,
-        down + secs(40),
-        "System",
-        FQDN,
-        &[],
-    ));
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6009,
-        32768,
-        4,
-        0,
-        up - secs(60),
-        "System",
-        FQDN,
-        &["10.00.", "20348", "", "Multiprocessor Free", "2849"],
-    ));
-    ev.push(super::evtx_writer::Event::classic(
-        "EventLog",
-        6005,
-        32768,
-        4,
-        0,
-        up - secs(60),
-        "System",
-        FQDN,
-        &[],
-    ));
+    ev.push(event_log_event(FQDN, down + secs(40), 6006, &[]));
+    let version = ["10.00.", "20348", "", "Multiprocessor Free", "2849"];
+    ev.push(event_log_event(FQDN, up - secs(60), 6009, &version));
+    ev.push(event_log_event(FQDN, up - secs(60), 6005, &[]));
     for (dt, svc) in [
         (0, "Windows Process Activation Service"),
         (1, "World Wide Web Publishing Service"),
@@ -631,21 +464,7 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
     }
     let mut installed = cu.to_vec();
     installed.push(("serviceGuid", "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"));
-    ev.push(
-        super::evtx_writer::Event::manifest(
-            super::evtx_writer::providers::WU_CLIENT,
-            super::evtx_writer::providers::WU_CLIENT_GUID,
-            19,
-            4,
-            1,
-            0x8000_0000_0000_0018,
-            up + secs(140),
-            "System",
-            FQDN,
-            &installed,
-        )
-        .with_process(1188, 5004),
-    );
+    ev.push(wu_client_event(FQDN, up + secs(140), 19, &installed));
     // WsusPool's scheduled recycle after 1740 minutes (KB4489045: once every 29 hours is normal).
     ev.push(was_event(
         FQDN,
@@ -654,21 +473,12 @@ fn system_events(rng: &mut Rng) -> Vec<u8> {
         4,
         &[("ProcessID", "6120"), ("AppPoolID", "WsusPool")],
     ));
-    ev.push(
-        super::evtx_writer::Event::manifest(
-            "Microsoft-Windows-Time-Service",
-            "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
-            37,
-            4,
-            0,
-            0x8000_0000_0000_0000,
-            at("2025-01-14 14:02:11.450"),
-            "System",
-            FQDN,
-            &[("TimeSource", "DC02.fabrikam.com (ntp.d|10.20.0.15:123->10.20.0.3:123)")],
-        )
-        .with_process(1460, 2212),
-    );
+    ev.push(time_service_event(
+        FQDN,
+        at("2025-01-14 14:02:11.450"),
+        37,
+        "DC02.fabrikam.com (ntp.d|10.20.0.15:123->10.20.0.3:123)",
+    ));
     evtx_file(ev, 884_210)
 }
 
@@ -684,53 +494,18 @@ fn application_events(rng: &mut Rng) -> Vec<u8> {
         ("2025-01-15 17:00:00.405", "2025-01-15 17:03:11.003"),
         ("2025-01-15 23:00:00.150", "2025-01-15 23:02:50.631"),
     ] {
-        ev.push(wsus_event(
-            FQDN,
-            at(start),
-            381,
-            4,
-            2,
-            "A scheduled synchronization was started.",
-        ));
-        ev.push(wsus_event(
-            FQDN,
-            at(done),
-            384,
-            4,
-            2,
-            "Synchronization completed successfully.",
-        ));
+        ev.push(sync_app_event(FQDN, at(start), 381));
+        ev.push(sync_app_event(FQDN, at(done), 384));
     }
-    ev.push(wsus_event(
-        FQDN,
-        at("2025-01-15 05:12:43.991"),
-        361,
-        4,
-        2,
-        "Content synchronization started.",
-    ));
+    ev.push(sync_app_event(FQDN, at("2025-01-15 05:12:43.991"), 361));
     for day in ["2025-01-14", "2025-01-15"] {
-        ev.push(
-            super::evtx_writer::Event::manifest(
-                "Microsoft-Windows-Security-SPP",
-                "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
-                16384,
-                4,
-                0,
-                0x0080_0000_0000_0000,
-                at(&format!(
-                    "{day} 07:{:02}:{:02}.{:03}",
-                    rng.below(60),
-                    rng.below(60),
-                    rng.below(1000)
-                )),
-                "Application",
-                FQDN,
-                &[("param1", "2125-01-21T07:11:40Z"), ("param2", "RulesEngine")],
-            )
-            .with_source_name("Software Protection Platform Service")
-            .with_qualifiers(16384),
-        );
+        let t = at(&format!(
+            "{day} 07:{:02}:{:02}.{:03}",
+            rng.below(60),
+            rng.below(60),
+            rng.below(1000)
+        ));
+        ev.push(spp_event(FQDN, t, "2125-01-21T07:11:40Z"));
         ev.push(super::evtx_writer::Event::classic(
             "MSSQL$MICROSOFT##WID",
             17137,
@@ -747,23 +522,20 @@ fn application_events(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry_text() -> Vec<u8> {
-    let setup = key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz("MICROSOFT##WID")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("IISTargetWebSiteCreated", RegValue::Dword(1)),
-            ("VersionString", sz("10.0.20348.2849")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-            ("InstallType", RegValue::Dword(1)),
-        ],
-    );
+    let setup = setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz("MICROSOFT##WID")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("IISTargetWebSiteCreated", RegValue::Dword(1)),
+        ("VersionString", sz("10.0.20348.2849")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+        ("InstallType", RegValue::Dword(1)),
+    ]);
     let roles = key(
         r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup\Installed Role Services",
         vec![
@@ -771,48 +543,34 @@ fn registry_text() -> Vec<u8> {
             ("UpdateServices-WidDatabase", sz("2")),
         ],
     );
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "Pacific Standard Time",
-            480,
-            "@tzres.dll,-212",
-            "@tzres.dll,-211",
-            (3, 0, 2, 2),
-            (11, 0, 1, 2),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
+    let tz = time_zone_key(
+        "Pacific Standard Time",
+        480,
+        "@tzres.dll,-212",
+        "@tzres.dll,-211",
+        (3, 0, 2, 2),
+        (11, 0, 1, 2),
+    );
     reg_query(&[setup, roles, tz]).into_bytes()
 }
 
 fn policy(wsus: &str) -> Vec<u8> {
-    reg_export(&[
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
-            vec![
-                ("WUServer", sz(wsus)),
-                ("WUStatusServer", sz(wsus)),
-                ("UpdateServiceUrlAlternate", sz("")),
-                ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
-                ("SetDisableUXWUAccess", RegValue::Dword(1)),
-            ],
-        ),
-        key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
-            vec![
-                ("UseWUServer", RegValue::Dword(1)),
-                ("AUOptions", RegValue::Dword(4)),
-                ("ScheduledInstallDay", RegValue::Dword(0)),
-                ("ScheduledInstallTime", RegValue::Dword(3)),
-                ("DetectionFrequencyEnabled", RegValue::Dword(1)),
-                ("DetectionFrequency", RegValue::Dword(4)),
-                ("NoAutoRebootWithLoggedOnUsers", RegValue::Dword(1)),
-            ],
-        ),
-    ])
+    wu_policy(
+        wsus,
+        vec![
+            ("UpdateServiceUrlAlternate", sz("")),
+            ("DoNotConnectToWindowsUpdateInternetLocations", RegValue::Dword(1)),
+            ("SetDisableUXWUAccess", RegValue::Dword(1)),
+        ],
+        vec![
+            ("AUOptions", RegValue::Dword(4)),
+            ("ScheduledInstallDay", RegValue::Dword(0)),
+            ("ScheduledInstallTime", RegValue::Dword(3)),
+            ("DetectionFrequencyEnabled", RegValue::Dword(1)),
+            ("DetectionFrequency", RegValue::Dword(4)),
+            ("NoAutoRebootWithLoggedOnUsers", RegValue::Dword(1)),
+        ],
+    )
 }
 
 /// One client's zip: its Windows Update log (decoded on the client, Pacific time), reporting events
@@ -839,71 +597,30 @@ fn client(
             // A scan while the server restarts: nothing listens on 8530 for a few minutes.
             outage_scan = None;
             let tid = 5200 + rng.below(500) as u32;
-            log.line(
+            log.lines(
                 o,
                 pid,
                 tid,
-                "Agent",
-                "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)",
+                &[
+                    (0, "Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 58 (cV = Ty3fQk0aUkW2b9Lq.1.0.1.2)"),
+                    (4, "Misc", &got_wsus_url(WSUS_URL)),
+                    (2040, "WebServices", &ws_endpoint_error(WSUS_URL)),
+                    (2040, "WebServices", "WS error: Could not connect to the endpoint."),
+                    (2041, "WebServices", "*FAILED* [80072EFD] Web service call"),
+                    (2042, "ProtocolTalker", "*FAILED* [80072EFD] SyncUpdates round trip"),
+                    (2050, "Agent", "*FAILED* [80072EFD] Synchronize updates"),
+                    (2051, "Agent", "Exit code = 0x80072EFD"),
+                    (2051, "Agent", "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58"),
+                ],
             );
-            log.line(
-                o + millis(4),
-                pid,
-                tid,
-                "Misc",
-                &format!("Got WSUS Client/Server URL: {WSUS_URL}/ClientWebService/client.asmx\"\""),
-            );
-            log.line(o + millis(2040), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{WSUS_URL}/ClientWebService/client.asmx'."));
-            log.line(
-                o + millis(2040),
-                pid,
-                tid,
-                "WebServices",
-                "WS error: Could not connect to the endpoint.",
-            );
-            log.line(
-                o + millis(2041),
-                pid,
-                tid,
-                "WebServices",
-                "*FAILED* [80072EFD] Web service call",
-            );
-            log.line(
-                o + millis(2042),
-                pid,
-                tid,
-                "ProtocolTalker",
-                "*FAILED* [80072EFD] SyncUpdates round trip",
-            );
-            log.line(
-                o + millis(2050),
-                pid,
-                tid,
-                "Agent",
-                "*FAILED* [80072EFD] Synchronize updates",
-            );
-            log.line(o + millis(2051), pid, tid, "Agent", "Exit code = 0x80072EFD");
-            log.line(
-                o + millis(2051),
-                pid,
-                tid,
-                "Agent",
-                "* END * Finding updates CallerId = UpdateOrchestrator  Id = 58",
-            );
-            reporting.push_str(&reporting_event(
+            let cv = "Ty3fQk0aUkW2b9Lq.1.0.1.2";
+            reporting.push_str(&detection_failed(
                 ZONE,
                 o + millis(2060),
                 &rng.guid(),
-                148,
-                "AGENT_DETECTION_FAILED",
-                "00000000-0000-0000-0000-000000000000",
-                0,
                 "80072efd",
                 "UpdateOrchestrator",
-                false,
-                "Software Synchronization",
-                "Windows Update Client failed to detect with error 0x80072efd.",
-                Some("Ty3fQk0aUkW2b9Lq.1.0.1.2"),
+                cv,
             ));
         }
         let patched = t >= at("2025-01-15 06:00:00");
@@ -919,48 +636,36 @@ fn client(
             &dns,
             &susid,
         );
-        reporting.push_str(&reporting_event(
+        let (event, cv) = (rng.guid(), format!("{}.{}", rng.hex(16), 1));
+        reporting.push_str(&detection_finished(
             ZONE,
             t + secs(5),
-            &rng.guid(),
-            147,
-            "AGENT_DETECTION_FINISHED",
-            "00000000-0000-0000-0000-000000000000",
-            0,
-            "0",
+            &event,
+            found,
             "UpdateOrchestrator",
-            true,
-            "Software Synchronization",
-            &format!("Windows Update Client successfully detected {found} updates."),
-            Some(&format!("{}.{}", rng.hex(16), 1)),
+            &cv,
         ));
         if found > 0 {
             installed = true;
             let job = rng.guid();
             let tid = 7000 + rng.below(900) as u32;
-            log.line(
-                t + secs(8),
-                pid,
-                tid,
-                "DownloadManager",
-                &format!("Updates to download = {found}"),
+            let transient = format!(
+                "DO job {{{job}}} hit a transient error, updateId = {}.201 <NULL>, error = 0x80D02002",
+                rng.guid()
             );
-            log.line(
-                t + secs(9),
+            log.lines(
+                t,
                 pid,
                 tid,
-                "DownloadManager",
-                &format!(
-                    "DO job {{{job}}} hit a transient error, updateId = {}.201 <NULL>, error = 0x80D02002",
-                    rng.guid()
-                ),
-            );
-            log.line(
-                t + secs(95),
-                pid,
-                tid,
-                "DownloadManager",
-                &format!("DO job {{{job}}} completed successfully"),
+                &[
+                    (8000, "DownloadManager", &format!("Updates to download = {found}")),
+                    (9000, "DownloadManager", &transient),
+                    (
+                        95_000,
+                        "DownloadManager",
+                        &format!("DO job {{{job}}} completed successfully"),
+                    ),
+                ],
             );
             for title in [
                 "2025-01 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5049981)",
@@ -969,19 +674,14 @@ fn client(
             ] {
                 let upd = rng.guid();
                 let done = t + secs(600 + rng.below(900) as i64);
-                log.line(
+                log.lines(
                     done,
                     pid,
                     tid,
-                    "Handler",
-                    &format!("Installing update {upd} ... {title}"),
-                );
-                log.line(
-                    done + secs(40),
-                    pid,
-                    tid,
-                    "Deployment",
-                    &format!("Update {upd}.200 install succeeded"),
+                    &[
+                        (0, "Handler", &format!("Installing update {upd} ... {title}")),
+                        (40_000, "Deployment", &format!("Update {upd}.200 install succeeded")),
+                    ],
                 );
                 reporting.push_str(&reporting_event(
                     ZONE,

@@ -4,6 +4,10 @@
 //! CMTrace and SMS-layout ConfigMgr logs, event-log text exports (wevtutil text, Event Viewer CSV,
 //! the Windows Server 2003 text), MetaBase.xml and cabinets. Times go in as UTC and are turned into
 //! the local time of the writer's zone (chrono-tz) where the artifact is written in local time.
+//! Also the scenes several bundles share, parameterized by what differs between them (hosts,
+//! dates, counts, zones, language): clients' scan rounds as IIS logs them, synchronizations and
+//! their failures in SoftwareDistribution.log, the agents' start-up, settings and scans, the
+//! policy, setup and time-zone keys, applicationHost.config and MetaBase pieces, EVTX events.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -80,14 +84,61 @@ pub fn ansi(text: &str) -> Vec<u8> {
 // SoftwareDistribution.log (formats.md §1.2): `date time UTC level proc.thread Class.Method message`,
 // TAB-separated, UTC, multi-line records (stack frames).
 
+/// The messages of WSUS's synchronization events in the server's language: 381 (a scheduled
+/// synchronization started), 382 (a manual one started), 384 (completed) and 361 (content
+/// synchronization started). SoftwareDistribution.log mirrors them as they are in the event log.
+pub struct SyncMessages {
+    pub scheduled: &'static str,
+    pub manual: &'static str,
+    pub completed: &'static str,
+    pub content: &'static str,
+}
+
+/// What WSUS 3.0 and later log when BITS has downloaded an update's content.
+pub const CONTENT_DOWNLOADED: &str = "Content download completed for update";
+
+pub const ENGLISH: SyncMessages = SyncMessages {
+    scheduled: "A scheduled synchronization was started.",
+    manual: "A manual synchronization was started.",
+    completed: "Synchronization completed successfully.",
+    content: "Content synchronization started.",
+};
+
+impl SyncMessages {
+    /// The message of event 381, 382, 384 or 361.
+    pub fn of(&self, id: u32) -> &'static str {
+        match id {
+            381 => self.scheduled,
+            382 => self.manual,
+            384 => self.completed,
+            361 => self.content,
+            _ => panic!("{id} is not a synchronization event"),
+        }
+    }
+}
+
 /// Records are kept with their time and written in time order (stably), so a bundle can add
 /// them story by story.
-#[derive(Default)]
 pub struct Sdl {
     records: Vec<(NaiveDateTime, String)>,
+    messages: &'static SyncMessages,
+}
+
+impl Default for Sdl {
+    fn default() -> Sdl {
+        Sdl::in_language(&ENGLISH)
+    }
 }
 
 impl Sdl {
+    /// A log whose event mirrors carry `messages` (a German server writes German ones).
+    pub fn in_language(messages: &'static SyncMessages) -> Sdl {
+        Sdl {
+            records: Vec::new(),
+            messages,
+        }
+    }
+
     pub fn line(&mut self, t: NaiveDateTime, level: &str, proc_thread: &str, source: &str, message: &str) {
         let text = format!(
             "{} {}.{:03} UTC\t{level}\t{proc_thread}\t{source}\t{message}\r\n",
@@ -119,6 +170,152 @@ impl Sdl {
             proc_thread,
             "EventLogEventReporter.ReportEvent",
             &format!("EventId={id},Type={kind},Category={category},Message={message}"),
+        );
+    }
+
+    /// The mirror of synchronization event 381, 382, 384 or 361 ([`SyncMessages`]).
+    pub fn sync_event(&mut self, t: NaiveDateTime, proc_thread: &str, id: u32) {
+        let message = self.messages.of(id);
+        self.event(t, proc_thread, id, "Information", "Synchronization", message);
+    }
+
+    /// An administrator's "Synchronize now" in the console (`w3wp`), and the service's 382
+    /// `after` it.
+    pub fn manual_sync(&mut self, t: NaiveDateTime, w3wp: &str, after: Duration, proc_thread: &str) {
+        self.line(
+            t,
+            "Change",
+            w3wp,
+            "AdminDataAccess.StartSubscriptionManually",
+            "Synchronization manually started",
+        );
+        self.sync_event(t + after, proc_thread, 382);
+    }
+
+    /// `n` updates' content downloaded by BITS from `from` on, `gap` apart (base seconds and
+    /// jitter): `{text} <update id>` ([`CONTENT_DOWNLOADED`] but on WSUS 2.0). Returns the time
+    /// after the last one.
+    pub fn content_downloads(
+        &mut self,
+        rng: &mut super::Rng,
+        proc_thread: &str,
+        text: &str,
+        from: NaiveDateTime,
+        n: u64,
+        gap: (i64, u64),
+    ) -> NaiveDateTime {
+        let mut t = from;
+        for _ in 0..n {
+            let update = rng.guid().to_lowercase();
+            self.content_downloaded(t, proc_thread, &format!("{text} {update}"));
+            t += step(rng, gap.0, gap.1);
+        }
+        t
+    }
+
+    pub fn content_downloaded(&mut self, t: NaiveDateTime, proc_thread: &str, message: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "ContentSyncAgent.ProcessBITSNotificationQueue",
+            message,
+        );
+    }
+
+    /// A web-service call to the upstream server that failed with `exception` and will be
+    /// retried, with the stack `frames` under it.
+    pub fn proxy_exception_retry(&mut self, t: NaiveDateTime, proc_thread: &str, exception: &str, frames: &[&str]) {
+        self.line(
+            t,
+            "Warning",
+            proc_thread,
+            "WebServiceCommunicationHelper.ProcessWebServiceProxyException",
+            &format!(
+                "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: {exception}"
+            ),
+        );
+        for f in frames {
+            self.cont(f);
+        }
+    }
+
+    /// The synchronization thread ending in `exception`: its error with the stack (`frames`, then
+    /// the sync protocol's own two), and the SyncFinish event `finish` after it.
+    pub fn sync_thread_error(
+        &mut self,
+        t: NaiveDateTime,
+        proc_thread: &str,
+        exception: &str,
+        frames: &[&str],
+        finish: Duration,
+    ) {
+        self.line(
+            t,
+            "Error",
+            proc_thread,
+            "CatalogSyncAgentCore.CatalogSyncThreadProcess",
+            exception,
+        );
+        for f in frames {
+            self.cont(f);
+        }
+        self.cont(
+            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
+        );
+        self.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
+        self.sync_finish(t + finish, proc_thread);
+    }
+
+    /// A line of the synchronization protocol itself (`Server ID is …`, WSUS 2.0's `Sync started`).
+    pub fn sync_protocol(&mut self, t: NaiveDateTime, proc_thread: &str, message: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "CatalogSyncAgentCore.ExecuteSyncProtocol",
+            message,
+        );
+    }
+
+    pub fn sync_finish(&mut self, t: NaiveDateTime, proc_thread: &str) {
+        self.line(
+            t,
+            "Info",
+            proc_thread,
+            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
+            "Firing event SyncFinish...",
+        );
+    }
+
+    /// WsusPool recycling under a client's SyncUpdates call (`w3wp`): the ThreadAbortException
+    /// with its stack (the first frame, then `more_frames`), and the new worker (`new_w3wp`)
+    /// starting the Client Web Service `restart` later.
+    pub fn recycle_abort(
+        &mut self,
+        t: NaiveDateTime,
+        w3wp: &str,
+        more_frames: &[&str],
+        restart: Duration,
+        new_w3wp: &str,
+    ) {
+        self.line(
+            t,
+            "Error",
+            w3wp,
+            "ClientImplementation.SyncUpdates",
+            "System.Threading.ThreadAbortException: Thread was being aborted.",
+        );
+        self.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
+        for f in more_frames {
+            self.cont(f);
+        }
+        self.line(
+            t + restart,
+            "Info",
+            new_w3wp,
+            "WebService.Application_Start",
+            "Client Web Service started",
         );
     }
 }
@@ -180,6 +377,41 @@ impl Hit {
         self.query = q.to_string();
         self
     }
+
+    /// The ranged GETs (206) by which BITS or Delivery Optimization downloads the file of this
+    /// HEAD request: `n` of them, the first a second after it, then `spacing` seconds apart;
+    /// `part()` gives each one's win32 status and time-taken.
+    pub fn ranged_gets(&self, n: u64, spacing: i64, mut part: impl FnMut() -> (u64, u32)) -> Vec<Hit> {
+        (0..n as i64)
+            .map(|k| {
+                let (win32, taken) = part();
+                Hit {
+                    t: self.t + secs(1 + k * spacing),
+                    method: "GET",
+                    status: 206,
+                    sub: 0,
+                    win32,
+                    taken,
+                    ..self.clone()
+                }
+            })
+            .collect()
+    }
+
+    /// The two 401s IIS logs at `t` before this request authenticates with NTLM: 401.2 (no
+    /// credentials yet), then 401.1 (the challenge), anonymous; IIS 6 logs other win32 codes.
+    pub fn ntlm_challenge(&self, t: NaiveDateTime, iis6: bool, taken: [u32; 2]) -> [Hit; 2] {
+        let codes = if iis6 { [2_148_074_254, 0] } else { [5, 2_148_074_254] };
+        [(2, codes[0], taken[0]), (1, codes[1], taken[1])].map(|(sub, win32, taken)| Hit {
+            t,
+            user: "-".into(),
+            status: 401,
+            sub,
+            win32,
+            taken,
+            ..self.clone()
+        })
+    }
 }
 
 /// The IIS version whose layout a log file has.
@@ -190,6 +422,9 @@ pub enum IisLayout {
     /// IIS 6.0 defaults: `exYYMMDD.log`, with s-sitename, no time-taken, `#Fields:` ends with a space.
     Iis6,
 }
+
+/// The `#Fields:` of IIS 7.5–10's default W3C log.
+pub const IIS10_FIELDS: &str = "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken";
 
 /// Writes one W3C file per UTC day; `restarts` are times at which the log was reopened (a new
 /// directive block, as after `iisreset`).
@@ -213,23 +448,20 @@ pub fn w3c_files(
     let mut out = Vec::new();
     for (day, day_hits) in by_day {
         let mut text = String::new();
-        let header = |text: &mut String, t: NaiveDateTime| match layout {
-            IisLayout::Iis10(version) => {
-                let _ = write!(
-                    text,
-                    "#Software: Microsoft Internet Information Services {version}\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n",
-                    ymd(t),
-                    hms(t)
-                );
-            }
-            IisLayout::Iis6 => {
-                let _ = write!(
-                    text,
-                    "#Software: Microsoft Internet Information Services 6.0\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status \r\n",
-                    ymd(t),
-                    hms(t)
-                );
-            }
+        let (version, fields) = match layout {
+            IisLayout::Iis10(version) => (version, IIS10_FIELDS),
+            IisLayout::Iis6 => (
+                "6.0",
+                "date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status ",
+            ),
+        };
+        let header = |text: &mut String, t: NaiveDateTime| {
+            let _ = write!(
+                text,
+                "#Software: Microsoft Internet Information Services {version}\r\n#Version: 1.0\r\n#Date: {} {}\r\n#Fields: {fields}\r\n",
+                ymd(t),
+                hms(t)
+            );
         };
         header(&mut text, day_hits[0].t);
         let mut pending: Vec<NaiveDateTime> = restarts.iter().copied().filter(|r| r.date() == day).collect();
@@ -239,45 +471,27 @@ pub fn w3c_files(
                 let r = pending.remove(0);
                 header(&mut text, r);
             }
-            match layout {
-                IisLayout::Iis10(_) => {
-                    let _ = write!(
-                        text,
-                        "{} {} {server_ip} {} {} {} {} {} {} {} - {} {} {} {}\r\n",
-                        ymd(h.t),
-                        hms(h.t),
-                        h.method,
-                        h.uri,
-                        h.query,
-                        h.port,
-                        h.user,
-                        h.client,
-                        h.ua,
-                        h.status,
-                        h.sub,
-                        h.win32,
-                        h.taken
-                    );
-                }
-                IisLayout::Iis6 => {
-                    let _ = write!(
-                        text,
-                        "{} {} {site} {server_ip} {} {} {} {} {} {} {} {} {} {}\r\n",
-                        ymd(h.t),
-                        hms(h.t),
-                        h.method,
-                        h.uri,
-                        h.query,
-                        h.port,
-                        h.user,
-                        h.client,
-                        h.ua,
-                        h.status,
-                        h.sub,
-                        h.win32
-                    );
-                }
-            }
+            // IIS 6 logs the site and no referer or time-taken.
+            let (site_column, referer, taken) = match layout {
+                IisLayout::Iis10(_) => (String::new(), " -", format!(" {}", h.taken)),
+                IisLayout::Iis6 => (format!(" {site}"), "", String::new()),
+            };
+            let _ = write!(
+                text,
+                "{} {}{site_column} {server_ip} {} {} {} {} {} {} {}{referer} {} {} {}{taken}\r\n",
+                ymd(h.t),
+                hms(h.t),
+                h.method,
+                h.uri,
+                h.query,
+                h.port,
+                h.user,
+                h.client,
+                h.ua,
+                h.status,
+                h.sub,
+                h.win32
+            );
         }
         let name = match layout {
             IisLayout::Iis10(_) => format!("{dir}/u_ex{}.log", day.format("%y%m%d")),
@@ -286,6 +500,114 @@ pub fn w3c_files(
         out.push((name, text.into_bytes()));
     }
     out
+}
+
+/// The web services a Windows Update client calls on WSUS.
+pub const CLIENT_WS: &str = "/ClientWebService/client.asmx";
+pub const SIMPLE_AUTH_WS: &str = "/SimpleAuthWebService/SimpleAuth.asmx";
+pub const REPORTING_WS: &str = "/ReportingWebService/ReportingWebService.asmx";
+pub const API_REMOTING_WS: &str = "/ApiRemoting30/WebService.asmx";
+
+/// `n` client addresses `net.S.H`, `per_subnet` to a subnet: subnets from `subnet.0`, hosts from
+/// `host.0` every `host.1` (`client_ips(36, "10.40", (10, 18), (20, 7))`: 10.40.10.20, 10.40.10.27 …).
+pub fn client_ips(n: u32, net: &str, subnet: (u32, u32), host: (u32, u32)) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("{net}.{}.{}", subnet.0 + i / subnet.1, host.0 + (i % subnet.1) * host.1))
+        .collect()
+}
+
+/// When a bundle's clients come to the server: each one's first round of traffic at `from` plus
+/// `(ci × spread.0) mod spread.1` seconds, so that they do not all come at once, the next ones
+/// `every` apart (base seconds and jitter, as [`step`]), until `until`.
+pub struct Rounds {
+    pub from: NaiveDateTime,
+    pub spread: (usize, usize),
+    pub every: (i64, u64),
+    pub until: NaiveDateTime,
+}
+
+/// One round of a client's traffic.
+pub struct Round<'a> {
+    /// The client's index and address.
+    pub ci: usize,
+    pub client: &'a str,
+    pub t: NaiveDateTime,
+    /// 0 for the client's first round.
+    pub n: usize,
+}
+
+impl Rounds {
+    pub fn each(&self, rng: &mut super::Rng, clients: &[String], mut round: impl FnMut(&mut super::Rng, Round)) {
+        for (ci, client) in clients.iter().enumerate() {
+            let mut t = self.from + secs(((ci * self.spread.0) % self.spread.1) as i64);
+            let mut n = 0;
+            while t < self.until {
+                round(rng, Round { ci, client, t, n });
+                n += 1;
+                t += step(rng, self.every.0, self.every.1);
+            }
+        }
+    }
+}
+
+/// How a bundle's clients scan, as IIS logs it. A scan's SOAP calls are client.asmx,
+/// SimpleAuth.asmx, then client.asmx twice (WSUS 2.0 clients make only the first three), `calls`
+/// seconds into the round; the report to ReportingWebService comes `report` seconds in. All are
+/// answered 200; time-taken is base plus a draw below the jitter (no draw for a jitter of 0).
+pub struct ScanTraffic<'a> {
+    pub port: u16,
+    pub ua: &'a str,
+    pub calls: &'a [i64],
+    pub call_taken: (u32, u64),
+    pub report: i64,
+    pub report_taken: (u32, u64),
+}
+
+impl ScanTraffic<'_> {
+    pub fn scan(&self, hits: &mut Vec<Hit>, rng: &mut super::Rng, client: &str, t: NaiveDateTime) {
+        let uris = [CLIENT_WS, SIMPLE_AUTH_WS, CLIENT_WS, CLIENT_WS];
+        for (dt, uri) in self.calls.iter().zip(uris) {
+            let taken = taken(rng, self.call_taken);
+            hits.push(Hit::new(
+                t + secs(*dt),
+                "POST",
+                uri,
+                self.port,
+                client,
+                self.ua,
+                (200, 0, 0),
+                taken,
+            ));
+        }
+    }
+
+    pub fn report(&self, hits: &mut Vec<Hit>, rng: &mut super::Rng, client: &str, t: NaiveDateTime) {
+        let taken = taken(rng, self.report_taken);
+        hits.push(Hit::new(
+            t + secs(self.report),
+            "POST",
+            REPORTING_WS,
+            self.port,
+            client,
+            self.ua,
+            (200, 0, 0),
+            taken,
+        ));
+    }
+}
+
+fn taken(rng: &mut super::Rng, (base, jitter): (u32, u64)) -> u32 {
+    if jitter == 0 {
+        base
+    } else {
+        base + rng.below(jitter) as u32
+    }
+}
+
+/// The agent's self-update check before a scan: `GET /selfupdate/wuident.cab?YYMMDDHHMM`.
+pub fn wuident_hit(t: NaiveDateTime, port: u16, client: &str, ua: &str, status: (u16, u32, u64), taken: u32) -> Hit {
+    Hit::new(t, "GET", "/selfupdate/wuident.cab", port, client, ua, status, taken)
+        .query(&t.format("%y%m%d%H%M").to_string())
 }
 
 /// An HTTPERR file: the header block, then the lines (already in time order).
@@ -358,6 +680,30 @@ impl Wu10 {
     }
 }
 
+/// The lines of one thread, each `(milliseconds after t, component, message)`.
+fn thread_lines(mut line: impl FnMut(NaiveDateTime, &str, &str), t: NaiveDateTime, lines: &[(i64, &str, &str)]) {
+    for (ms, comp, msg) in lines {
+        line(t + millis(*ms), comp, msg);
+    }
+}
+
+impl Wu10 {
+    /// The lines of one thread, each `(milliseconds after t, component, message)`.
+    pub fn lines(&mut self, t: NaiveDateTime, pid: u32, tid: u32, lines: &[(i64, &str, &str)]) {
+        thread_lines(|t, comp, msg| self.line(t, pid, tid, comp, msg), t, lines);
+    }
+}
+
+/// `Got WSUS Client/Server URL: …` (Windows 10+), the URL the agent will call.
+pub fn got_wsus_url(wsus: &str) -> String {
+    format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\"")
+}
+
+/// The first WS error of a call that did not reach the client web service (Windows 10+).
+pub fn ws_endpoint_error(wsus: &str) -> String {
+    format!("WS error: There was an error communicating with the endpoint at '{wsus}/ClientWebService/client.asmx'.")
+}
+
 /// A classic log (formats.md §3.2): TAB-separated, local time with `:mmm`, PID right-aligned in 4,
 /// TID in lower-case hex; the offset is in the `Logging initialized` banner.
 pub struct WuClassic {
@@ -384,6 +730,29 @@ impl WuClassic {
         );
     }
 
+    /// The lines of one thread, each `(milliseconds after t, component, message)`.
+    pub fn lines(&mut self, t: NaiveDateTime, pid: u32, tid: u32, lines: &[(i64, &str, &str)]) {
+        thread_lines(|t, comp, msg| self.line(t, pid, tid, comp, msg), t, lines);
+    }
+
+    /// [`WuClassic::settings`] under the banner the XP/2003 agent writes before them.
+    pub fn settings_cache(&mut self, t: NaiveDateTime, pid: u32, tid: u32, wsus: &str, group: Option<&str>) {
+        let banner = "***********  Agent: Initializing global settings cache  ***********";
+        self.line(t, pid, tid, "Agent", banner);
+        self.settings(t, pid, tid, wsus, group);
+    }
+
+    /// The agent's settings cache: the WSUS server and status server and, when the log has them,
+    /// the target group and the Windows Update access setting.
+    pub fn settings(&mut self, t: NaiveDateTime, pid: u32, tid: u32, wsus: &str, group: Option<&str>) {
+        self.line(t, pid, tid, "Agent", &format!("  * WSUS server: {wsus}"));
+        self.line(t, pid, tid, "Agent", &format!("  * WSUS status server: {wsus}"));
+        if let Some(group) = group {
+            self.line(t, pid, tid, "Agent", &format!("  * Target group: {group}"));
+            self.line(t, pid, tid, "Agent", "  * Windows Update access disabled: No");
+        }
+    }
+
     /// The service start banner with the UTC offset in force.
     pub fn banner(&mut self, utc: NaiveDateTime, pid: u32, tid: u32, build: &str) {
         let tz = offset_hhmm(offset_minutes(self.zone, utc));
@@ -395,6 +764,69 @@ impl WuClassic {
             &format!("===========  Logging initialized (build: {build}, tz: {tz})  ==========="),
         );
     }
+}
+
+/// What the classic agent logs when a scan starts and ends, and when the protocol talker starts
+/// synchronizing with the server.
+pub const FIND_START: &str = "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]";
+pub const FIND_END: &str = "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]";
+pub const PT_SYNC: &str = "+++++++++++  PT: Synchronizing server updates  +++++++++++";
+
+/// The classic agent's `+ ServiceId = {…}, Server URL = …` of a scan against WSUS.
+pub fn classic_service_url(wsus: &str) -> String {
+    format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {wsus}/ClientWebService/client.asmx")
+}
+
+/// The ReportingEvents.log line of a scan that failed with `hresult` (148, lower-case hex).
+pub fn detection_failed(
+    zone: Tz,
+    utc: NaiveDateTime,
+    event_guid: &str,
+    hresult: &str,
+    caller: &str,
+    cv: &str,
+) -> String {
+    reporting_event(
+        zone,
+        utc,
+        event_guid,
+        148,
+        "AGENT_DETECTION_FAILED",
+        "00000000-0000-0000-0000-000000000000",
+        0,
+        hresult,
+        caller,
+        false,
+        "Software Synchronization",
+        &format!("Windows Update Client failed to detect with error 0x{hresult}."),
+        Some(cv),
+    )
+}
+
+/// The ReportingEvents.log line of a scan that found `found` updates (147).
+pub fn detection_finished(
+    zone: Tz,
+    utc: NaiveDateTime,
+    event_guid: &str,
+    found: u32,
+    caller: &str,
+    cv: &str,
+) -> String {
+    reporting_event(
+        zone,
+        utc,
+        event_guid,
+        147,
+        "AGENT_DETECTION_FINISHED",
+        "00000000-0000-0000-0000-000000000000",
+        0,
+        "0",
+        caller,
+        true,
+        "Software Synchronization",
+        &format!("Windows Update Client successfully detected {found} updates."),
+        Some(cv),
+    )
 }
 
 /// One ReportingEvents.log line (formats.md §5.2), local time with its offset.
@@ -530,32 +962,63 @@ pub fn systemtime_rule(month: u16, day_of_week: u16, week: u16, hour: u16) -> Ve
         .collect()
 }
 
-/// The values of `TimeZoneInformation` for a zone with DST (biases in minutes, UTC = local + bias).
-pub fn time_zone_values(
+/// `HKLM\SYSTEM\CurrentControlSet\Control\TimeZoneInformation` for a zone with DST (biases in
+/// minutes, UTC = local + bias; the rules as month, day of week, week, hour).
+pub fn time_zone_key(
     key_name: &str,
     bias: i32,
     std_name: &str,
     dst_name: &str,
     dst: (u16, u16, u16, u16),
     std: (u16, u16, u16, u16),
-) -> Vec<(&'static str, RegValue)> {
-    vec![
-        ("Bias", RegValue::Dword(bias as u32)),
-        ("DaylightBias", RegValue::Dword(-60i32 as u32)),
-        ("DaylightName", sz(dst_name)),
-        (
-            "DaylightStart",
-            RegValue::Binary(systemtime_rule(dst.0, dst.1, dst.2, dst.3)),
+) -> RegKey {
+    key(
+        r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation",
+        vec![
+            ("Bias", RegValue::Dword(bias as u32)),
+            ("DaylightBias", RegValue::Dword(-60i32 as u32)),
+            ("DaylightName", sz(dst_name)),
+            (
+                "DaylightStart",
+                RegValue::Binary(systemtime_rule(dst.0, dst.1, dst.2, dst.3)),
+            ),
+            ("DynamicDaylightTimeDisabled", RegValue::Dword(0)),
+            ("StandardBias", RegValue::Dword(0)),
+            ("StandardName", sz(std_name)),
+            (
+                "StandardStart",
+                RegValue::Binary(systemtime_rule(std.0, std.1, std.2, std.3)),
+            ),
+            ("TimeZoneKeyName", sz(key_name)),
+        ],
+    )
+}
+
+/// WSUS setup's own key, `HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup`.
+pub fn setup_key(values: Vec<(&str, RegValue)>) -> RegKey {
+    key(
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
+        values,
+    )
+}
+
+/// A client's Windows Update policy export: `WUServer` and `WUStatusServer` set to `wsus`, then
+/// `more`; under `AU`, `UseWUServer` 1, then `au`.
+pub fn wu_policy(wsus: &str, more: Vec<(&str, RegValue)>, au: Vec<(&str, RegValue)>) -> Vec<u8> {
+    let mut values = vec![("WUServer", sz(wsus)), ("WUStatusServer", sz(wsus))];
+    values.extend(more);
+    let mut au_values = vec![("UseWUServer", RegValue::Dword(1))];
+    au_values.extend(au);
+    reg_export(&[
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate",
+            values,
         ),
-        ("DynamicDaylightTimeDisabled", RegValue::Dword(0)),
-        ("StandardBias", RegValue::Dword(0)),
-        ("StandardName", sz(std_name)),
-        (
-            "StandardStart",
-            RegValue::Binary(systemtime_rule(std.0, std.1, std.2, std.3)),
+        key(
+            r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate\AU",
+            au_values,
         ),
-        ("TimeZoneKeyName", sz(key_name)),
-    ]
+    ])
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -702,6 +1165,147 @@ pub fn metabase_element(out: &mut String, element: &str, location: &str, attribu
     let _ = write!(out, "\t>\r\n</{element}>\r\n");
 }
 
+/// A MetaBase.xml around the elements `body` writes.
+pub fn metabase_xml(body: impl FnOnce(&mut String)) -> Vec<u8> {
+    let mut m = String::from(
+        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
+    );
+    body(&mut m);
+    m.push_str("</MBProperty>\r\n</configuration>\r\n");
+    m.into_bytes()
+}
+
+/// The metabase's own bookkeeping (IIS_Global, with the session key when it has one) and the
+/// machine's edit-while-running and history settings (IIsComputer).
+pub fn metabase_machine(
+    m: &mut String,
+    change_number: &str,
+    history_major: &str,
+    session_key: Option<&str>,
+    max_batched_write: Option<&str>,
+) {
+    let mut global = vec![
+        ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
+        ("ChangeNumber", change_number),
+        ("HistoryMajorVersionNumber", history_major),
+    ];
+    global.extend(session_key.map(|k| ("SessionKey", k)));
+    metabase_element(m, "IIS_Global", ".", &global);
+    let mut computer = vec![("EnableEditWhileRunning", "1"), ("EnableHistory", "1")];
+    computer.extend(max_batched_write.map(|n| ("MaxBatchedWriteSize", n)));
+    computer.push(("MaxHistoryFiles", "10"));
+    metabase_element(m, "IIsComputer", "/LM", &computer);
+}
+
+/// DefaultAppPool, and WsusPool with its `attributes`.
+pub fn metabase_app_pools(m: &mut String, wsus_pool: &[(&str, &str)]) {
+    metabase_element(
+        m,
+        "IIsApplicationPool",
+        "/LM/W3SVC/AppPools/DefaultAppPool",
+        &[("AppPoolCommand", "1")],
+    );
+    metabase_element(m, "IIsApplicationPool", "/LM/W3SVC/AppPools/WsusPool", wsus_pool);
+}
+
+/// The W3SVC defaults (anonymous and NTLM, logs under system32), with the default documents
+/// when the metabase lists them.
+pub fn metabase_w3svc(m: &mut String, default_doc: Option<&str>) {
+    let mut attributes = vec![
+        ("AccessFlags", "AccessRead | AccessScript"),
+        ("AppPoolId", "DefaultAppPool"),
+        ("AuthFlags", "AuthAnonymous | AuthNTLM"),
+    ];
+    attributes.extend(default_doc.map(|d| ("DefaultDoc", d)));
+    attributes.push(("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"));
+    metabase_element(m, "IIsWebService", "/LM/W3SVC", &attributes);
+}
+
+/// The Default Web Site (`/LM/W3SVC/1`, port 80) and its root on wwwroot, with `root_auth` when
+/// the root sets its own.
+pub fn metabase_default_site(m: &mut String, root_auth: Option<&str>) {
+    metabase_element(
+        m,
+        "IIsWebServer",
+        "/LM/W3SVC/1",
+        &[
+            ("AuthFlags", "0"),
+            ("ServerAutoStart", "TRUE"),
+            ("ServerBindings", ":80:"),
+            ("ServerComment", "Default Web Site"),
+        ],
+    );
+    let mut attributes = vec![
+        ("AccessFlags", "AccessRead | AccessScript"),
+        ("AppFriendlyName", "Default Application"),
+        ("AppIsolated", "2"),
+        ("AppRoot", "/LM/W3SVC/1/ROOT"),
+    ];
+    attributes.extend(root_auth.map(|a| ("AuthFlags", a)));
+    attributes.push(("Path", "c:\\inetpub\\wwwroot"));
+    metabase_element(m, "IIsWebVirtualDir", "/LM/W3SVC/1/root", &attributes);
+}
+
+/// The virtual directory of each of WSUS's web services `vdirs` under `root`, in WsusPool, with
+/// ASP.NET `framework`'s script maps: the administration ones (ApiRemoting30, WSUS 2.0's
+/// WSUSAdmin) with Windows authentication, the others anonymous.
+pub fn metabase_web_services(m: &mut String, root: &str, framework: &str, vdirs: &[&str]) {
+    let isapi = format!("C:\\WINDOWS\\Microsoft.NET\\Framework\\{framework}\\aspnet_isapi.dll");
+    let maps = format!(".asmx,{isapi},1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,{isapi},1,GET,HEAD,POST,DEBUG");
+    for vdir in vdirs {
+        let (auth, path) = match *vdir {
+            "ApiRemoting30" | "WSUSAdmin" => (
+                "AuthNTLM",
+                r"C:\Program Files\Update Services\Administration".to_string(),
+            ),
+            "Inventory" => (
+                "AuthAnonymous",
+                r"C:\Program Files\Update Services\Inventory".to_string(),
+            ),
+            _ => (
+                "AuthAnonymous",
+                format!(r"C:\Program Files\Update Services\WebServices\{vdir}"),
+            ),
+        };
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            &format!("{root}/{vdir}"),
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppPoolId", "WsusPool"),
+                ("AuthFlags", auth),
+                ("Path", &path),
+                ("ScriptMaps", &maps),
+            ],
+        );
+    }
+}
+
+/// The Content virtual directory under `root` (read only), on `dir`.
+pub fn metabase_content(m: &mut String, root: &str, auth: &str, dir: &str) {
+    metabase_element(
+        m,
+        "IIsWebVirtualDir",
+        &format!("{root}/Content"),
+        &[("AccessFlags", "AccessRead"), ("AuthFlags", auth), ("Path", dir)],
+    );
+}
+
+/// The Selfupdate virtual directory under `root` (the agent's self-update files).
+pub fn metabase_selfupdate(m: &mut String, root: &str, auth: &str) {
+    metabase_element(
+        m,
+        "IIsWebVirtualDir",
+        &format!("{root}/Selfupdate"),
+        &[
+            ("AccessFlags", "AccessRead | AccessScript"),
+            ("AuthFlags", auth),
+            ("Path", r"C:\Program Files\Update Services\Selfupdate"),
+        ],
+    );
+}
+
 // ------------------------------------------------------------------------------------------------
 // Archives.
 
@@ -779,15 +1383,24 @@ pub fn wsus_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, catego
     )
 }
 
+/// A synchronization event (381, 382, 384, 361) of WSUS in English ([`SyncMessages`]).
+pub fn sync_app_event(computer: &str, utc: NaiveDateTime, id: u16) -> Event {
+    wsus_event(computer, utc, id, 4, 2, ENGLISH.of(id.into()))
+}
+
+/// The qualifiers a classic-source event of `level` carries (severity bits of the event id).
+fn qualifiers(level: u8) -> u16 {
+    match level {
+        2 => 49152,
+        3 => 32768,
+        _ => 16384,
+    }
+}
+
 /// A Service Control Manager event with its `param1…` values.
 pub fn scm_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, params: &[&str]) -> Event {
     let names = ["param1", "param2", "param3", "param4", "param5"];
     let data: Vec<(&str, &str)> = params.iter().enumerate().map(|(i, v)| (names[i], *v)).collect();
-    let qualifiers = match level {
-        2 => 49152,
-        3 => 32768,
-        _ => 16384,
-    };
     Event::manifest(
         providers::SCM,
         providers::SCM_GUID,
@@ -801,7 +1414,7 @@ pub fn scm_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, params:
         &data,
     )
     .with_source_name(providers::SCM)
-    .with_qualifiers(qualifiers)
+    .with_qualifiers(qualifiers(level))
     .with_process(680, 3344)
 }
 
@@ -812,11 +1425,6 @@ pub fn service_state(computer: &str, utc: NaiveDateTime, service: &str, state: &
 
 /// A Microsoft-Windows-WAS event with named data.
 pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &[(&str, &str)]) -> Event {
-    let qualifiers = match level {
-        2 => 49152,
-        3 => 32768,
-        _ => 16384,
-    };
     Event::manifest(
         providers::WAS,
         providers::WAS_GUID,
@@ -830,22 +1438,76 @@ pub fn was_event(computer: &str, utc: NaiveDateTime, id: u16, level: u8, data: &
         data,
     )
     .with_source_name("WAS")
-    .with_qualifiers(qualifiers)
+    .with_qualifiers(qualifiers(level))
+}
+
+/// An event of the Event Log service itself (6005 started, 6006 stopped, 6009 the OS version,
+/// 6013 uptime), with its insertion strings.
+pub fn event_log_event(computer: &str, utc: NaiveDateTime, id: u16, strings: &[&str]) -> Event {
+    Event::classic("EventLog", id, 32768, 4, 0, utc, "System", computer, strings)
 }
 
 /// The Event Log service's daily uptime event (6013).
 pub fn uptime_event(computer: &str, utc: NaiveDateTime, seconds: u64, zone_text: &str) -> Event {
-    Event::classic(
-        "EventLog",
+    event_log_event(
+        computer,
+        utc,
         6013,
-        32768,
+        &["", "", "", "", &seconds.to_string(), "60", zone_text],
+    )
+}
+
+/// A Windows Update client event in the System log (19 installed, 43 installation started, 44
+/// download started), with the update's named data.
+pub fn wu_client_event(computer: &str, utc: NaiveDateTime, id: u16, data: &[(&str, &str)]) -> Event {
+    Event::manifest(
+        providers::WU_CLIENT,
+        providers::WU_CLIENT_GUID,
+        id,
         4,
-        0,
+        1,
+        0x8000_0000_0000_0018,
         utc,
         "System",
         computer,
-        &["", "", "", "", &seconds.to_string(), "60", zone_text],
+        data,
     )
+    .with_process(1188, 5004)
+}
+
+/// The Windows Time service synchronizing from `source` (35 synchronizing, 37 receiving valid data).
+pub fn time_service_event(computer: &str, utc: NaiveDateTime, id: u16, source: &str) -> Event {
+    Event::manifest(
+        "Microsoft-Windows-Time-Service",
+        "{06EDCFEB-0FD0-4E53-ACCA-A6F8BBF81BCB}",
+        id,
+        4,
+        0,
+        0x8000_0000_0000_0000,
+        utc,
+        "System",
+        computer,
+        &[("TimeSource", source)],
+    )
+    .with_process(1460, 2212)
+}
+
+/// The Software Protection service scheduling its restart for `restart` (16384, Application log).
+pub fn spp_event(computer: &str, utc: NaiveDateTime, restart: &str) -> Event {
+    Event::manifest(
+        "Microsoft-Windows-Security-SPP",
+        "{E23B33B0-C8C9-472C-A5F9-F2BDFEA0F156}",
+        16384,
+        4,
+        0,
+        0x0080_0000_0000_0000,
+        utc,
+        "Application",
+        computer,
+        &[("param1", restart), ("param2", "RulesEngine")],
+    )
+    .with_source_name("Software Protection Platform Service")
+    .with_qualifiers(16384)
 }
 
 /// An `.evtx` file of `events` (sorted here), copied from a live server: dirty, record ids from `first`.
@@ -869,51 +1531,31 @@ pub const MU_SERVICE: &str = "7971F918-A847-4430-9279-4A52D1EFE18D";
 /// The agent starting: settings block and the start-up noise every Windows 10 log has
 /// (`8024000C`, `80240013`, `8024000E`), which must not be mistaken for faults.
 pub fn wu10_startup(log: &mut Wu10, t: NaiveDateTime, pid: u32, version: &str, wsus: &str) {
-    let tid = pid + 1732;
-    let l = |log: &mut Wu10, dt: i64, comp: &str, msg: &str| log.line(t + millis(dt), pid, tid, comp, msg);
-    l(log, 0, "Shared", "Effective power state: AC");
-    l(log, 4, "Agent", &format!("WU client version {version}"));
-    l(
-        log,
-        5,
-        "Agent",
-        "SleepStudyTracker: Machine is non-AOAC. Sleep study tracker disabled.",
+    log.lines(
+        t,
+        pid,
+        pid + 1732,
+        &[
+            (0, "Shared", "Effective power state: AC"),
+            (4, "Agent", &format!("WU client version {version}")),
+            (5, "Agent", "SleepStudyTracker: Machine is non-AOAC. Sleep study tracker disabled."),
+            (6, "Agent", "Base directory: C:\\WINDOWS\\SoftwareDistribution"),
+            (6, "Agent", "Datastore directory: C:\\WINDOWS\\SoftwareDistribution\\DataStore\\DataStore.edb"),
+            (41, "Misc", "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed"),
+            (43, "Agent", "Initializing global settings cache"),
+            (43, "Agent", &format!("WSUS server: {wsus}")),
+            (43, "Agent", &format!("WSUS status server: {wsus}")),
+            (43, "Agent", "Alternate Download Server: (null)"),
+            (43, "Agent", "Fill Empty Content Urls: No"),
+            (43, "Agent", "Target group: (Unassigned Computers)"),
+            (43, "Agent", "Windows Update access disabled: No"),
+            (43, "Agent", "Do not connect to Windows Update Internet locations: Yes"),
+            (97, "Agent", "*FAILED* [80240013] m_services.Add()"),
+            (98, "Agent", "Initializing Windows Update Agent"),
+            (102, "Agent", "*FAILED* [8024000E] file = onecore\\enduser\\windowsupdate\\client\\engine\\lib\\EndpointProviders.cpp, line = 1925"),
+            (130, "DownloadManager", "Download manager restoring 0 downloads"),
+        ],
     );
-    l(log, 6, "Agent", "Base directory: C:\\WINDOWS\\SoftwareDistribution");
-    l(
-        log,
-        6,
-        "Agent",
-        "Datastore directory: C:\\WINDOWS\\SoftwareDistribution\\DataStore\\DataStore.edb",
-    );
-    l(
-        log,
-        41,
-        "Misc",
-        "*FAILED* [8024000C] LoadHistoryEventFromRegistry completed",
-    );
-    l(log, 43, "Agent", "Initializing global settings cache");
-    l(log, 43, "Agent", &format!("WSUS server: {wsus}"));
-    l(log, 43, "Agent", &format!("WSUS status server: {wsus}"));
-    l(log, 43, "Agent", "Alternate Download Server: (null)");
-    l(log, 43, "Agent", "Fill Empty Content Urls: No");
-    l(log, 43, "Agent", "Target group: (Unassigned Computers)");
-    l(log, 43, "Agent", "Windows Update access disabled: No");
-    l(
-        log,
-        43,
-        "Agent",
-        "Do not connect to Windows Update Internet locations: Yes",
-    );
-    l(log, 97, "Agent", "*FAILED* [80240013] m_services.Add()");
-    l(log, 98, "Agent", "Initializing Windows Update Agent");
-    l(
-        log,
-        102,
-        "Agent",
-        "*FAILED* [8024000E] file = onecore\\enduser\\windowsupdate\\client\\engine\\lib\\EndpointProviders.cpp, line = 1925",
-    );
-    l(log, 130, "DownloadManager", "Download manager restoring 0 downloads");
 }
 
 /// One scan against WSUS that works (`client_id` is the machine's SusClientId), with the SLS lookup to Microsoft that a client without
@@ -933,127 +1575,143 @@ pub fn wu10_scan(
     let tid = 4000 + rng.below(9000) as u32;
     let id = 10 + rng.below(90);
     let cv = format!("{}.{}.1", rng.hex(16), rng.below(9));
-    let mut dt = 0i64;
-    let mut l = |log: &mut Wu10, step: i64, comp: &str, msg: &str| {
+    let sls = "855E8A7C-ECB4-4CA3-B045-1DFA50104289";
+    let sls_path = format!(
+        "/SLS/{{{sls}}}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090"
+    );
+    // Each line is (milliseconds after the one before, component, message).
+    let steps: &[(i64, &str, &str)] = &[
+        (
+            0,
+            "Agent",
+            &format!("* START * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+        ),
+        (
+            1,
+            "Agent",
+            &format!("Added service {MU_SERVICE} to sequential scan list"),
+        ),
+        (
+            0,
+            "Agent",
+            &format!("Added service {WU_SERVICE} to sequential scan list"),
+        ),
+        (
+            2,
+            "Agent",
+            &format!("* END * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
+        ),
+        (
+            3,
+            "Agent",
+            &format!("* START * Finding updates CallerId = {caller}  Id = {id} (cV = {cv})"),
+        ),
+        (
+            0,
+            "Agent",
+            "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
+        ),
+        (
+            0,
+            "Agent",
+            "Criteria = IsInstalled=0 and DeploymentAction='Installation' or IsInstalled=0 and DeploymentAction='OptionalInstallation' or IsPresent=1 and DeploymentAction='Uninstallation' or IsInstalled=1 and DeploymentAction='Installation' and RebootRequired=1 or IsInstalled=0 and DeploymentAction='Uninstallation' and RebootRequired=1\"\"",
+        ),
+        (0, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed")),
+        (0, "Agent", "Search Scope = {Machine}"),
+        (0, "Agent", "Caller SID for Applicability: S-1-5-18"),
+        (
+            6,
+            "SLS",
+            &format!("Get response for service {sls} - forceExpire[False] asyncRefreshOnExpiry[True]"),
+        ),
+        (0, "SLS", &format!("path used for cache lookup: {sls_path}")),
+        (
+            2,
+            "Misc",
+            &format!("Got {sls} redir SecureReg URL: https://slscr.update.microsoft.com{sls_path}"),
+        ),
+        (2210, "Misc", "*FAILED* [80072EE7] Send request"),
+        (
+            1,
+            "Misc",
+            "*FAILED* [80072EE7] Library download error. Will retry. Retry Counter:0",
+        ),
+        (1, "SLS", "*FAILED* [80072EE7] GetResponse"),
+        (3, "Misc", &got_wsus_url(wsus)),
+        (1, "ProtocolTalker", "OK to reuse existing configuration"),
+        (0, "ProtocolTalker", "Existing cookie is valid, just use it"),
+        (0, "ProtocolTalker", "PTInfo: Server requested registration"),
+        (
+            31,
+            "ProtocolTalker",
+            &format!(
+                "Initializing simple targeting cookie, clientId = {client_id}, target group = , DNS name = {dns_name}"
+            ),
+        ),
+        (
+            0,
+            "ProtocolTalker",
+            &format!("  Server URL = {wsus}/SimpleAuthWebService/SimpleAuth.asmx"),
+        ),
+        (118, "ProtocolTalker", "Syncing with server"),
+        (1406, "ProtocolTalker", "Sync of Updates: 0"),
+        (0, "ProtocolTalker", "Sync of Extended Info: 0"),
+        (
+            241,
+            "Agent",
+            &format!(
+                "Found {found} updates and 92 categories in search; evaluated appl. rules of 1844 out of 3120 deployed entities"
+            ),
+        ),
+        (
+            3,
+            "Agent",
+            &format!("* END * Finding updates CallerId = {caller}  Id = {id}"),
+        ),
+    ];
+    let mut dt = 0;
+    for (step, comp, msg) in steps {
         dt += step;
         log.line(t + millis(dt), pid, tid, comp, msg);
-    };
-    l(
-        log,
-        0,
-        "Agent",
-        &format!("* START * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
-    );
-    l(
-        log,
-        1,
-        "Agent",
-        &format!("Added service {MU_SERVICE} to sequential scan list"),
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        &format!("Added service {WU_SERVICE} to sequential scan list"),
-    );
-    l(
-        log,
-        2,
-        "Agent",
-        &format!("* END * Queueing Finding updates [CallerId = {caller}  Id = {id}]"),
-    );
-    l(
-        log,
-        3,
-        "Agent",
-        &format!("* START * Finding updates CallerId = {caller}  Id = {id} (cV = {cv})"),
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        "Online = Yes; Interactive = No; AllowCachedResults = No; Ignore download priority = No",
-    );
-    l(
-        log,
-        0,
-        "Agent",
-        "Criteria = IsInstalled=0 and DeploymentAction='Installation' or IsInstalled=0 and DeploymentAction='OptionalInstallation' or IsPresent=1 and DeploymentAction='Uninstallation' or IsInstalled=1 and DeploymentAction='Installation' and RebootRequired=1 or IsInstalled=0 and DeploymentAction='Uninstallation' and RebootRequired=1\"\"",
-    );
-    l(log, 0, "Agent", &format!("ServiceID = {{{WU_SERVICE}}} Managed"));
-    l(log, 0, "Agent", "Search Scope = {Machine}");
-    l(log, 0, "Agent", "Caller SID for Applicability: S-1-5-18");
-    l(
-        log,
-        6,
-        "SLS",
-        "Get response for service 855E8A7C-ECB4-4CA3-B045-1DFA50104289 - forceExpire[False] asyncRefreshOnExpiry[True]",
-    );
-    l(
-        log,
-        0,
-        "SLS",
-        "path used for cache lookup: /SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
-    );
-    l(
-        log,
-        2,
-        "Misc",
-        "Got 855E8A7C-ECB4-4CA3-B045-1DFA50104289 redir SecureReg URL: https://slscr.update.microsoft.com/SLS/{855E8A7C-ECB4-4CA3-B045-1DFA50104289}/x64/10.0.19045.5247/0?CH=686&L=en-US&P=&PT=0x30&WUA=10.0.19041.5247&MK=Dell+Inc.&MD=OptiPlex+7090",
-    );
-    l(log, 2210, "Misc", "*FAILED* [80072EE7] Send request");
-    l(
-        log,
-        1,
-        "Misc",
-        "*FAILED* [80072EE7] Library download error. Will retry. Retry Counter:0",
-    );
-    l(log, 1, "SLS", "*FAILED* [80072EE7] GetResponse");
-    l(
-        log,
-        3,
-        "Misc",
-        &format!("Got WSUS Client/Server URL: {wsus}/ClientWebService/client.asmx\"\""),
-    );
-    l(log, 1, "ProtocolTalker", "OK to reuse existing configuration");
-    l(log, 0, "ProtocolTalker", "Existing cookie is valid, just use it");
-    l(log, 0, "ProtocolTalker", "PTInfo: Server requested registration");
-    l(
-        log,
-        31,
-        "ProtocolTalker",
-        &format!(
-            "Initializing simple targeting cookie, clientId = {client_id}, target group = , DNS name = {dns_name}"
-        ),
-    );
-    l(
-        log,
-        0,
-        "ProtocolTalker",
-        &format!("  Server URL = {wsus}/SimpleAuthWebService/SimpleAuth.asmx"),
-    );
-    l(log, 118, "ProtocolTalker", "Syncing with server");
-    l(log, 1406, "ProtocolTalker", "Sync of Updates: 0");
-    l(log, 0, "ProtocolTalker", "Sync of Extended Info: 0");
-    l(
-        log,
-        241,
-        "Agent",
-        &format!(
-            "Found {found} updates and 92 categories in search; evaluated appl. rules of 1844 out of 3120 deployed entities"
-        ),
-    );
-    l(
-        log,
-        3,
-        "Agent",
-        &format!("* END * Finding updates CallerId = {caller}  Id = {id}"),
-    );
+    }
 }
 
 /// Ticks a plausible interval forward: `base` seconds plus up to `jitter`.
 pub fn step(rng: &mut super::Rng, base: i64, jitter: u64) -> Duration {
     secs(base + rng.below(jitter.max(1)) as i64)
+}
+
+/// The web services WSUS 3.0 and later install, each an application (or IIS 6 virtual directory)
+/// of its site.
+pub const WSUS_APPS: [&str; 7] = [
+    "ApiRemoting30",
+    "ClientWebService",
+    "DssAuthWebService",
+    "Inventory",
+    "ReportingWebService",
+    "ServerSyncWebService",
+    "SimpleAuthWebService",
+];
+
+/// The Default Web Site of applicationHost.config as IIS setup leaves it (port 80, wwwroot).
+pub const DEFAULT_WEB_SITE: &str = "            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n";
+
+/// The `<application>` of each of WSUS's web services in WsusPool, in applicationHost.config.
+pub fn wsus_applications(out: &mut String) {
+    for a in WSUS_APPS {
+        let _ = write!(
+            out,
+            "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
+        );
+    }
+}
+
+/// The `<location>` block that sets a virtual directory's authentication in applicationHost.config.
+pub fn auth_location(out: &mut String, site: &str, vdir: &str, anonymous: bool, windows: bool) {
+    let _ = write!(
+        out,
+        "    <location path=\"{site}/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
+    );
 }
 
 /// The applicationHost.config of a WSUS 3.0 SP2+ server with its own site (formats.md §8.2):
@@ -1071,15 +1729,6 @@ pub struct AppHost<'a> {
 
 impl AppHost<'_> {
     pub fn render(&self) -> String {
-        let apps = [
-            "ApiRemoting30",
-            "ClientWebService",
-            "DssAuthWebService",
-            "Inventory",
-            "ReportingWebService",
-            "ServerSyncWebService",
-            "SimpleAuthWebService",
-        ];
         let mut out = String::from(
             "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!--\r\n\r\n    IIS configuration sections.\r\n\r\n-->\r\n<configuration>\r\n    <system.applicationHost>\r\n",
         );
@@ -1090,18 +1739,14 @@ impl AppHost<'_> {
             self.pool_add, self.pool_children
         );
         out.push_str("            <applicationPoolDefaults managedRuntimeVersion=\"v4.0\">\r\n                <processModel identityType=\"ApplicationPoolIdentity\" />\r\n            </applicationPoolDefaults>\r\n        </applicationPools>\r\n");
-        out.push_str("        <sites>\r\n            <site name=\"Default Web Site\" id=\"1\">\r\n                <application path=\"/\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"%SystemDrive%\\inetpub\\wwwroot\" />\r\n                </application>\r\n                <bindings>\r\n                    <binding protocol=\"http\" bindingInformation=\"*:80:\" />\r\n                </bindings>\r\n            </site>\r\n");
+        out.push_str("        <sites>\r\n");
+        out.push_str(DEFAULT_WEB_SITE);
         let _ = write!(
             out,
             "            <site name=\"WSUS Administration\" id=\"{}\" serverAutoStart=\"true\">\r\n                <application path=\"/\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\Root\" />\r\n                    <virtualDirectory path=\"/Content\" physicalPath=\"{}\\WsusContent\" />\r\n                </application>\r\n",
             self.site_id, self.content_dir
         );
-        for a in apps {
-            let _ = write!(
-                out,
-                "                <application path=\"/{a}\" applicationPool=\"WsusPool\">\r\n                    <virtualDirectory path=\"/\" physicalPath=\"C:\\Program Files\\Update Services\\WebServices\\{a}\" />\r\n                </application>\r\n"
-            );
-        }
+        wsus_applications(&mut out);
         out.push_str("                <bindings>\r\n");
         for (proto, info) in self.bindings {
             let _ = write!(
@@ -1114,10 +1759,7 @@ impl AppHost<'_> {
             "                </bindings>\r\n                <logFile directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </site>\r\n            <siteDefaults>\r\n                <logFile logFormat=\"W3C\" directory=\"%SystemDrive%\\inetpub\\logs\\LogFiles\" />\r\n            </siteDefaults>\r\n        </sites>\r\n    </system.applicationHost>\r\n"
         );
         for (vdir, anonymous, windows) in &self.auth {
-            let _ = write!(
-                out,
-                "    <location path=\"WSUS Administration/{vdir}\">\r\n        <system.webServer>\r\n            <security>\r\n                <authentication>\r\n                    <anonymousAuthentication enabled=\"{anonymous}\" />\r\n                    <windowsAuthentication enabled=\"{windows}\" />\r\n                </authentication>\r\n            </security>\r\n        </system.webServer>\r\n    </location>\r\n"
-            );
+            auth_location(&mut out, "WSUS Administration", vdir, *anonymous, *windows);
         }
         out.push_str("</configuration>\r\n");
         out

@@ -13,44 +13,18 @@ const ROOT: &str = "WSUS-BER-02";
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
+    let svc = "WsusService.15";
     let ok = |s: &mut Sdl, t: chrono::NaiveDateTime, manual: bool, rng: &mut Rng| {
         if manual {
-            s.line(
-                t,
-                "Change",
-                "w3wp.33",
-                "AdminDataAccess.StartSubscriptionManually",
-                "Synchronization manually started",
-            );
-            s.event(
-                t + millis(1190),
-                "WsusService.15",
-                382,
-                "Information",
-                "Synchronization",
-                "A manual synchronization was started.",
-            );
+            s.manual_sync(t, "w3wp.33", millis(1190), svc);
         } else {
-            s.event(
-                t,
-                "WsusService.15",
-                381,
-                "Information",
-                "Synchronization",
-                "A scheduled synchronization was started.",
-            );
+            s.sync_event(t, svc, 381);
         }
-        s.event(
-            t + secs(190 + rng.below(90) as i64),
-            "WsusService.15",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t + secs(190 + rng.below(90) as i64), svc, 384);
     };
     ok(&mut s, at("2024-09-09 01:00:00.231"), false, rng);
     // 2024-09-10 01:00 UTC: the scheduled sync and its two retries, 15 minutes apart, time out.
+    let timeout = "System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443";
     for (i, start) in [
         "2024-09-10 01:00:00.118",
         "2024-09-10 01:15:31.406",
@@ -64,91 +38,44 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     {
         let t = at(start);
         if i % 3 == 0 {
-            s.event(
-                t,
-                "WsusService.15",
-                381,
-                "Information",
-                "Synchronization",
-                "A scheduled synchronization was started.",
-            );
+            s.sync_event(t, svc, 381);
         }
         let e = t + secs(21) + millis(rng.below(900) as i64);
-        s.line(e, "Warning", "WsusService.25", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443");
-        s.cont("   at System.Net.Sockets.Socket.DoConnect(EndPoint endPointSnapshot, SocketAddress socketAddress)");
-        s.cont("   at System.Net.ServicePoint.ConnectSocketInternal(Boolean connectFailure, Socket s4, Socket s6, Socket& socket, IPAddress& address, ConnectSocketState state, IAsyncResult asyncResult, Exception& exception)");
-        s.cont("   --- End of inner exception stack trace ---");
-        s.cont("   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)");
-        s.cont("   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()");
-        s.line(e + secs(63), "Error", "WsusService.25", "CatalogSyncAgentCore.CatalogSyncThreadProcess", "System.Net.WebException: Unable to connect to the remote server ---> System.Net.Sockets.SocketException: A connection attempt failed because the connected party did not properly respond after a period of time, or established connection failed because connected host has failed to respond 13.107.4.50:443");
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            e + secs(63) + millis(240),
-            "Info",
+        s.proxy_exception_retry(
+            e,
             "WsusService.25",
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
+            timeout,
+            &[
+                "   at System.Net.Sockets.Socket.DoConnect(EndPoint endPointSnapshot, SocketAddress socketAddress)",
+                "   at System.Net.ServicePoint.ConnectSocketInternal(Boolean connectFailure, Socket s4, Socket s6, Socket& socket, IPAddress& address, ConnectSocketState state, IAsyncResult asyncResult, Exception& exception)",
+                "   --- End of inner exception stack trace ---",
+                "   at System.Web.Services.Protocols.WebClientProtocol.GetWebResponse(WebRequest request)",
+                "   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()",
+            ],
         );
+        s.sync_thread_error(e + secs(63), "WsusService.25", timeout, &[], millis(240));
     }
     // Fixed: the network team restores the rule; the administrator starts a sync by hand.
     ok(&mut s, at("2024-09-11 10:42:17.503"), true, rng);
-    s.event(
-        at("2024-09-11 10:46:02.118"),
-        "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
-    );
+    s.sync_event(at("2024-09-11 10:46:02.118"), "WsusService.14", 361);
     ok(&mut s, at("2024-09-12 01:00:00.190"), false, rng);
     s.render().into_bytes()
 }
 
 fn application(_rng: &mut Rng) -> Vec<u8> {
     let mut ev = Vec::new();
-    for (t, id, text) in [
-        (
-            "2024-09-09 01:00:00.231",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-09 01:03:41.640",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        (
-            "2024-09-10 01:00:00.118",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-11 01:00:00.207",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        ("2024-09-11 10:42:18.693", 382, "A manual synchronization was started."),
-        (
-            "2024-09-11 10:45:40.312",
-            384,
-            "Synchronization completed successfully.",
-        ),
-        ("2024-09-11 10:46:02.118", 361, "Content synchronization started."),
-        (
-            "2024-09-12 01:00:00.190",
-            381,
-            "A scheduled synchronization was started.",
-        ),
-        (
-            "2024-09-12 01:04:02.904",
-            384,
-            "Synchronization completed successfully.",
-        ),
+    for (t, id) in [
+        ("2024-09-09 01:00:00.231", 381),
+        ("2024-09-09 01:03:41.640", 384),
+        ("2024-09-10 01:00:00.118", 381),
+        ("2024-09-11 01:00:00.207", 381),
+        ("2024-09-11 10:42:18.693", 382),
+        ("2024-09-11 10:45:40.312", 384),
+        ("2024-09-11 10:46:02.118", 361),
+        ("2024-09-12 01:00:00.190", 381),
+        ("2024-09-12 01:04:02.904", 384),
     ] {
-        ev.push(wsus_event(FQDN, at(t), id, 4, 2, text));
+        ev.push(sync_app_event(FQDN, at(t), id));
     }
     evtx_file(ev, 120_451)
 }
@@ -182,42 +109,26 @@ fn system(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
+    let clients = client_ips(30, "10.30", (8, 15), (40, 4));
+    let rounds = Rounds {
+        from: at("2024-09-10 00:00:00"),
+        spread: (2683, 40_000),
+        every: (8 * 3600, 3600),
+        until: at("2024-09-12 06:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 2, 4],
+        call_taken: (30, 600),
+        report: 80,
+        report_taken: (18, 40),
+    };
     let mut hits = Vec::new();
-    for ci in 0..30u32 {
-        let c = format!("10.30.{}.{}", 8 + ci / 15, 40 + (ci % 15) * 4);
-        let mut t = at("2024-09-10 00:00:00") + secs((ci as i64 * 2683) % 40_000);
-        while t < at("2024-09-12 06:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (2, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    &c,
-                    wua,
-                    (200, 0, 0),
-                    30 + rng.below(600) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(80),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                &c,
-                wua,
-                (200, 0, 0),
-                18 + rng.below(40) as u32,
-            ));
-            t += step(rng, 8 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     w3c_files(
         &format!("LogFiles/W3SVC{SITE}"),
         IisLayout::Iis10("10.0"),

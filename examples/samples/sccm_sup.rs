@@ -169,153 +169,65 @@ fn supsetup() -> Vec<u8> {
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
     let ok = at("2024-06-09 10:00:05.412");
-    s.line(
-        ok,
-        "Change",
-        "w3wp.27",
-        "AdminDataAccess.StartSubscriptionManually",
-        "Synchronization manually started",
-    );
-    s.event(
-        ok + millis(1200),
-        "WsusService.15",
-        382,
-        "Information",
-        "Synchronization",
-        "A manual synchronization was started.",
-    );
-    s.event(
-        ok + secs(598),
-        "WsusService.15",
-        384,
-        "Information",
-        "Synchronization",
-        "Synchronization completed successfully.",
-    );
+    s.manual_sync(ok, "w3wp.27", millis(1200), "WsusService.15");
+    s.sync_event(ok + secs(598), "WsusService.15", 384);
+    // ConfigManager starts every synchronization; since the password change each one gets 407.
+    let denied = "System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.";
     let mut t = at("2024-06-10 10:00:04.880");
     while t < at("2024-06-12 14:00:00") {
-        s.line(
-            t,
-            "Change",
-            "w3wp.27",
-            "AdminDataAccess.StartSubscriptionManually",
-            "Synchronization manually started",
-        );
-        s.event(
-            t + millis(1150),
-            "WsusService.15",
-            382,
-            "Information",
-            "Synchronization",
-            "A manual synchronization was started.",
-        );
+        s.manual_sync(t, "w3wp.27", millis(1150), "WsusService.15");
         let e = t + secs(9 + rng.below(5) as i64);
-        s.line(e, "Warning", "WsusService.25", "WebServiceCommunicationHelper.ProcessWebServiceProxyException", "ProcessWebServiceProxyException found Exception was WebException. Action: Retry. Exception Details: System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.");
-        s.cont("   at System.Web.Services.Protocols.SoapHttpClientProtocol.ReadResponse(SoapClientMessage message, WebResponse response, Stream responseStream, Boolean asyncCall)");
-        s.cont(
-            "   at System.Web.Services.Protocols.SoapHttpClientProtocol.Invoke(String methodName, Object[] parameters)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()");
-        s.line(
-            e + secs(30),
-            "Error",
+        s.proxy_exception_retry(
+            e,
             "WsusService.25",
-            "CatalogSyncAgentCore.CatalogSyncThreadProcess",
-            "System.Net.WebException: The request failed with HTTP status 407: Proxy Authentication Required.",
+            denied,
+            &[
+                "   at System.Web.Services.Protocols.SoapHttpClientProtocol.ReadResponse(SoapClientMessage message, WebResponse response, Stream responseStream, Boolean asyncCall)",
+                "   at System.Web.Services.Protocols.SoapHttpClientProtocol.Invoke(String methodName, Object[] parameters)",
+                "   at Microsoft.UpdateServices.ServerSyncWebServices.Client.ServerSyncProxy.GetAuthConfig()",
+            ],
         );
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            e + secs(30) + millis(211),
-            "Info",
-            "WsusService.25",
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
-        );
+        s.sync_thread_error(e + secs(30), "WsusService.25", denied, &[], millis(211));
         t += secs(3600) + millis(rng.below(900) as i64);
     }
     s.render().into_bytes()
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
-    let api = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
+    let clients = client_ips(40, "172.16", (30, 20), (11, 6));
+    let rounds = Rounds {
+        from: at("2024-06-11 00:00:00"),
+        spread: (3121, 43_000),
+        every: (7 * 3600, 3600),
+        until: at("2024-06-12 14:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50",
+        calls: &[0, 1, 1, 4],
+        call_taken: (30, 700),
+        report: 80,
+        report_taken: (21, 50),
+    };
     let mut hits = Vec::new();
-    let clients: Vec<String> = (0..40)
-        .map(|i| format!("172.16.{}.{}", 30 + i / 20, 11 + (i % 20) * 6))
-        .collect();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2024-06-11 00:00:00") + secs(((ci * 3121) % 43_000) as i64);
-        while t < at("2024-06-12 14:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (1, "/ClientWebService/client.asmx"),
-                (4, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    30 + rng.below(700) as u32,
-                ));
-            }
-            hits.push(Hit::new(
-                t + secs(80),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                wua,
-                (200, 0, 0),
-                21 + rng.below(50) as u32,
-            ));
-            t += step(rng, 7 * 3600, 3600);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
     // WCM and WSyncMgr on the site server call the WSUS API every hour: NTLM, then 200.
+    let api = "Mozilla/4.0+(compatible;+MSIE+6.0;+MS+Web+Services+Client+Protocol+4.0.30319.42000)";
     let mut t = at("2024-06-11 00:12:41");
     while t < at("2024-06-12 14:00:00") {
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            8530,
-            "172.16.4.20",
-            api,
-            (401, 2, 5),
-            0,
-        ));
-        hits.push(Hit::new(
-            t,
-            "POST",
-            "/ApiRemoting30/WebService.asmx",
-            8530,
-            "172.16.4.20",
-            api,
-            (401, 1, 2_148_074_254),
-            0,
-        ));
+        let call =
+            Hit::new(t, "POST", API_REMOTING_WS, 8530, "172.16.4.20", api, (200, 0, 0), 0).user("WOODGROVE\\CM-PS01$");
+        hits.extend(call.ntlm_challenge(t, false, [0, 0]));
         for k in 0..6 {
-            hits.push(
-                Hit::new(
-                    t + secs(k),
-                    "POST",
-                    "/ApiRemoting30/WebService.asmx",
-                    8530,
-                    "172.16.4.20",
-                    api,
-                    (200, 0, 0),
-                    40 + rng.below(900) as u32,
-                )
-                .user("WOODGROVE\\CM-PS01$"),
-            );
+            let taken = 40 + rng.below(900) as u32;
+            hits.push(Hit {
+                t: t + secs(k),
+                taken,
+                ..call.clone()
+            });
         }
         t += step(rng, 1800, 120);
     }

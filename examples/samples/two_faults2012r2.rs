@@ -38,96 +38,68 @@ fn iis(rng: &mut Rng) -> (Files, Vec<u8>) {
     let wua = "Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.50";
     let mut hits = Vec::new();
     let mut errs = Vec::new();
-    let clients: Vec<String> = (0..120)
-        .map(|i| format!("10.60.{}.{}", 16 + i / 60, 10 + (i % 60) * 4))
-        .collect();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2024-05-15 00:00:00") + secs(((ci * 977) % 14_000) as i64);
-        while t < at("2024-05-15 18:00:00") {
-            if t >= down && t < reset {
-                let port = 50_000 + rng.below(15_000) as u32;
+    let clients = client_ips(120, "10.60", (16, 60), (10, 4));
+    let rounds = Rounds {
+        from: at("2024-05-15 00:00:00"),
+        spread: (977, 14_000),
+        every: (3 * 3600, 1800),
+        until: at("2024-05-15 18:00:00"),
+    };
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: wua,
+        calls: &[0, 1, 2, 5],
+        call_taken: (200, 4000),
+        report: 90,
+        report_taken: (40, 200),
+    };
+    rounds.each(rng, &clients, |rng, r| {
+        let (c, t) = (r.client, r.t);
+        if t >= down && t < reset {
+            let port = 50_000 + rng.below(15_000) as u32;
+            for (dt, uri) in [(0, CLIENT_WS), (1, REPORTING_WS)] {
                 errs.push(httperr_line(
-                    t,
+                    t + secs(dt),
                     c,
-                    port,
+                    port + dt as u32,
                     IP,
                     8530,
                     "HTTP/1.1",
                     "POST",
-                    "/ClientWebService/client.asmx",
+                    uri,
                     "503",
                     &SITE.to_string(),
                     "AppOffline",
                     "WsusPool",
-                ));
-                errs.push(httperr_line(
-                    t + secs(1),
-                    c,
-                    port + 1,
-                    IP,
-                    8530,
-                    "HTTP/1.1",
-                    "POST",
-                    "/ReportingWebService/ReportingWebService.asmx",
-                    "503",
-                    &SITE.to_string(),
-                    "AppOffline",
-                    "WsusPool",
-                ));
-            } else if t >= slow && t < down {
-                hits.push(Hit::new(
-                    t,
-                    "POST",
-                    "/ClientWebService/client.asmx",
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    9000 + rng.below(30_000) as u32,
-                ));
-                let st = if rng.below(2) == 0 { (500, 0, 64) } else { (500, 0, 0) };
-                hits.push(Hit::new(
-                    t + secs(50),
-                    "POST",
-                    "/ClientWebService/client.asmx",
-                    8530,
-                    c,
-                    wua,
-                    st,
-                    60_000 + rng.below(60_000) as u32,
-                ));
-            } else {
-                for (dt, uri) in [
-                    (0, "/ClientWebService/client.asmx"),
-                    (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                    (2, "/ClientWebService/client.asmx"),
-                    (5, "/ClientWebService/client.asmx"),
-                ] {
-                    hits.push(Hit::new(
-                        t + secs(dt),
-                        "POST",
-                        uri,
-                        8530,
-                        c,
-                        wua,
-                        (200, 0, 0),
-                        200 + rng.below(4000) as u32,
-                    ));
-                }
-                hits.push(Hit::new(
-                    t + secs(90),
-                    "POST",
-                    "/ReportingWebService/ReportingWebService.asmx",
-                    8530,
-                    c,
-                    wua,
-                    (200, 0, 0),
-                    40 + rng.below(200) as u32,
                 ));
             }
-            t += step(rng, 3 * 3600, 1800);
+        } else if t >= slow && t < down {
+            hits.push(Hit::new(
+                t,
+                "POST",
+                CLIENT_WS,
+                8530,
+                c,
+                wua,
+                (200, 0, 0),
+                9000 + rng.below(30_000) as u32,
+            ));
+            let st = if rng.below(2) == 0 { (500, 0, 64) } else { (500, 0, 0) };
+            hits.push(Hit::new(
+                t + secs(50),
+                "POST",
+                CLIENT_WS,
+                8530,
+                c,
+                wua,
+                st,
+                60_000 + rng.below(60_000) as u32,
+            ));
+        } else {
+            traffic.scan(&mut hits, rng, c, t);
+            traffic.report(&mut hits, rng, c, t);
         }
-    }
+    });
     // Every recycle and crash abandons the requests in flight.
     for r in recycles().iter().chain(crashes().iter()) {
         for k in 0..3 {
@@ -299,38 +271,11 @@ fn setup_text() -> Vec<u8> {
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
-    s.event(
-        at("2024-05-15 05:00:00.102"),
-        "WsusService.17",
-        381,
-        "Information",
-        "Synchronization",
-        "A scheduled synchronization was started.",
-    );
-    s.event(
-        at("2024-05-15 05:04:41.870"),
-        "WsusService.17",
-        384,
-        "Information",
-        "Synchronization",
-        "Synchronization completed successfully.",
-    );
+    s.sync_event(at("2024-05-15 05:00:00.102"), "WsusService.17", 381);
+    s.sync_event(at("2024-05-15 05:04:41.870"), "WsusService.17", 384);
     for r in recycles() {
-        s.line(
-            r + millis(80),
-            "Error",
-            &format!("w3wp.{}", 20 + rng.below(60)),
-            "ClientImplementation.SyncUpdates",
-            "System.Threading.ThreadAbortException: Thread was being aborted.",
-        );
-        s.cont("   at Microsoft.UpdateServices.Internal.ClientImplementation.SyncUpdates(Cookie cookie, SyncUpdateParameters parameters)");
-        s.line(
-            r + secs(12),
-            "Info",
-            "w3wp.5",
-            "WebService.Application_Start",
-            "Client Web Service started",
-        );
+        let w3wp = format!("w3wp.{}", 20 + rng.below(60));
+        s.recycle_abort(r + millis(80), &w3wp, &[], secs(12) - millis(80), "w3wp.5");
     }
     let (slow, _, _) = phases();
     let mut t = slow + secs(60);
@@ -342,31 +287,22 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    let setup = key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
-            ("SqlServerName", sz(r"MICROSOFT##WID")),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("VersionString", sz("6.3.9600.18838")),
-        ],
+    let setup = setup_key(vec![
+        ("ContentDir", RegValue::Expand(r"D:\WSUS".into())),
+        ("SqlServerName", sz(r"MICROSOFT##WID")),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("VersionString", sz("6.3.9600.18838")),
+    ]);
+    let tz = time_zone_key(
+        "Central Standard Time",
+        360,
+        "@tzres.dll,-142",
+        "@tzres.dll,-141",
+        (3, 0, 2, 2),
+        (11, 0, 1, 2),
     );
-    let tz = RegKey {
-        path: r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\TimeZoneInformation".into(),
-        values: time_zone_values(
-            "Central Standard Time",
-            360,
-            "@tzres.dll,-142",
-            "@tzres.dll,-141",
-            (3, 0, 2, 2),
-            (11, 0, 1, 2),
-        )
-        .into_iter()
-        .map(|(n, v)| (n.to_string(), v))
-        .collect(),
-    };
     utf16le_bom(&reg_query(&[setup, tz]))
 }
 
@@ -399,104 +335,44 @@ fn win10_client(rng: &mut Rng, name: &str) -> Vec<u8> {
                         "The server returned HTTP status code '503 (0x1F7)' with text 'Service Unavailable'.",
                     )
                 };
-                log.line(
+                // A time-out after a minute while overloaded, a 503 at once while disabled.
+                let e = if i == 1 { 60_000 } else { 1000 };
+                log.lines(
                     t,
                     pid,
                     tid,
-                    "Agent",
-                    "* START * Finding updates CallerId = UpdateOrchestrator  Id = 21 (cV = pQ3c7XgZ0UCvJ2dB.1.0.1.2)",
+                    &[
+                        (0, "Agent", "* START * Finding updates CallerId = UpdateOrchestrator  Id = 21 (cV = pQ3c7XgZ0UCvJ2dB.1.0.1.2)"),
+                        (3, "Misc", &got_wsus_url(URL)),
+                        (e, "WebServices", &ws_endpoint_error(URL)),
+                        (e, "WebServices", &format!("WS error: {status}")),
+                        (e + 2, "WebServices", &format!("*FAILED* [{code}] Web service call")),
+                        (e + 3, "ProtocolTalker", &format!("*FAILED* [{code}] SyncUpdates round trip")),
+                        (e + 9, "Agent", &format!("*FAILED* [{code}] Synchronize updates")),
+                        (e + 10, "Agent", &format!("Exit code = 0x{code}")),
+                    ],
                 );
-                log.line(
-                    t + millis(3),
-                    pid,
-                    tid,
-                    "Misc",
-                    &format!("Got WSUS Client/Server URL: {URL}/ClientWebService/client.asmx\"\""),
-                );
-                log.line(t + secs(if i == 1 { 60 } else { 1 }), pid, tid, "WebServices", &format!("WS error: There was an error communicating with the endpoint at '{URL}/ClientWebService/client.asmx'."));
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }),
-                    pid,
-                    tid,
-                    "WebServices",
-                    &format!("WS error: {status}"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(2),
-                    pid,
-                    tid,
-                    "WebServices",
-                    &format!("*FAILED* [{code}] Web service call"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(3),
-                    pid,
-                    tid,
-                    "ProtocolTalker",
-                    &format!("*FAILED* [{code}] SyncUpdates round trip"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(9),
-                    pid,
-                    tid,
-                    "Agent",
-                    &format!("*FAILED* [{code}] Synchronize updates"),
-                );
-                log.line(
-                    t + secs(if i == 1 { 60 } else { 1 }) + millis(10),
-                    pid,
-                    tid,
-                    "Agent",
-                    &format!("Exit code = 0x{code}"),
-                );
-                rep.push_str(&reporting_event(
+                let cv = "pQ3c7XgZ0UCvJ2dB.1.0.1.2";
+                rep.push_str(&detection_failed(
                     ZONE,
                     t + secs(61),
                     &rng.guid(),
-                    148,
-                    "AGENT_DETECTION_FAILED",
-                    "00000000-0000-0000-0000-000000000000",
-                    0,
                     &code.to_lowercase(),
                     "UpdateOrchestrator",
-                    false,
-                    "Software Synchronization",
-                    &format!(
-                        "Windows Update Client failed to detect with error 0x{}.",
-                        code.to_lowercase()
-                    ),
-                    Some("pQ3c7XgZ0UCvJ2dB.1.0.1.2"),
+                    cv,
                 ));
             }
             _ => {
-                wu10_scan(
-                    &mut log,
-                    rng,
-                    t,
-                    pid,
-                    "UpdateOrchestrator",
-                    URL,
-                    if i == 0 { 1 } else { 0 },
-                    &dns,
-                    &susid,
-                );
-                rep.push_str(&reporting_event(
+                let found = if i == 0 { 1 } else { 0 };
+                wu10_scan(&mut log, rng, t, pid, "UpdateOrchestrator", URL, found, &dns, &susid);
+                let (event, cv) = (rng.guid(), format!("{}.0", rng.hex(16)));
+                rep.push_str(&detection_finished(
                     ZONE,
                     t + secs(5),
-                    &rng.guid(),
-                    147,
-                    "AGENT_DETECTION_FINISHED",
-                    "00000000-0000-0000-0000-000000000000",
-                    0,
-                    "0",
+                    &event,
+                    found,
                     "UpdateOrchestrator",
-                    true,
-                    "Software Synchronization",
-                    &format!(
-                        "Windows Update Client successfully detected {} updates.",
-                        if i == 0 { 1 } else { 0 }
-                    ),
-                    Some(&format!("{}.0", rng.hex(16))),
+                    &cv,
                 ));
             }
         }
@@ -504,40 +380,33 @@ fn win10_client(rng: &mut Rng, name: &str) -> Vec<u8> {
             // The feature update found in the first scan downloads, then fails to apply.
             let upd = "8C7A2E10-5D3F-4B6A-9E21-0F4C6D8B2A97";
             let title = "Feature update to Windows 10, version 22H2";
-            log.line(
-                t + secs(40),
+            log.lines(
+                t,
                 pid,
                 tid,
-                "DownloadManager",
-                &format!("Preparing update for install, updateId = {{{upd}}}.1."),
-            );
-            log.line(
-                t + secs(2400),
-                pid,
-                tid,
-                "Handler",
-                "Starting Setup360 for feature update",
-            );
-            log.line(
-                t + secs(2710),
-                pid,
-                tid,
-                "Handler",
-                "*FAILED* [C1800118] Setup360 returned failure during DownlevelGather",
-            );
-            log.line(
-                t + secs(2710),
-                pid,
-                tid,
-                "Handler",
-                "*FAILED* [C1800118] CUpgradeHandler::InstallUpdate",
-            );
-            log.line(
-                t + secs(2711),
-                pid,
-                tid,
-                "Deployment",
-                &format!("Update {{{upd}}}.1 install failed, error = 0xC1800118"),
+                &[
+                    (
+                        40_000,
+                        "DownloadManager",
+                        &format!("Preparing update for install, updateId = {{{upd}}}.1."),
+                    ),
+                    (2_400_000, "Handler", "Starting Setup360 for feature update"),
+                    (
+                        2_710_000,
+                        "Handler",
+                        "*FAILED* [C1800118] Setup360 returned failure during DownlevelGather",
+                    ),
+                    (
+                        2_710_000,
+                        "Handler",
+                        "*FAILED* [C1800118] CUpgradeHandler::InstallUpdate",
+                    ),
+                    (
+                        2_711_000,
+                        "Deployment",
+                        &format!("Update {{{upd}}}.1 install failed, error = 0xC1800118"),
+                    ),
+                ],
             );
             rep.push_str(&reporting_event(ZONE, t + secs(2712), &rng.guid(), 182, "AGENT_INSTALLING_FAILED", upd, 1, "c1800118", "UpdateOrchestrator", false, "Content Install", &format!("Installation Failure: Windows failed to install the following update with error 0xC1800118: {title}."), Some("pQ3c7XgZ0UCvJ2dB.1.0.1.3")));
         }
@@ -558,77 +427,60 @@ fn classic_client(rng: &mut Rng) -> Vec<u8> {
     let pid = 884;
     let t0 = at("2024-05-15 08:00:12.504");
     log.banner(t0, pid, 0x3f8, "7.9.9600.18970");
-    log.line(t0 + millis(16), pid, 0x3f8, "Agent", &format!("  * WSUS server: {URL}"));
-    log.line(
-        t0 + millis(16),
-        pid,
-        0x3f8,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        t0 + millis(31),
-        pid,
-        0x3f8,
-        "Agent",
-        "  * SusClientId = '7d2f8e41-0b3a-4c96-a5e7-1f6c9d0b3a28'",
-    );
+    log.settings(t0 + millis(16), pid, 0x3f8, URL, None);
+    let susid = "  * SusClientId = '7d2f8e41-0b3a-4c96-a5e7-1f6c9d0b3a28'";
+    log.line(t0 + millis(31), pid, 0x3f8, "Agent", susid);
     for (i, t) in [slow + secs(1700), down + secs(700), reset + secs(900)]
         .iter()
         .enumerate()
     {
         let t = *t;
         let tid = 0x700 + rng.below(0x400) as u32;
-        log.line(
+        let outcome: &[(i64, &str, &str)] = match i {
+            // Time-out while the pool is overloaded.
+            0 => &[
+                (60_000, "Misc", "WARNING: Send failed with hr = 80072ee2."),
+                (
+                    60_000,
+                    "Misc",
+                    "WARNING: SendRequest failed with hr = 80072ee2. Proxy List used: <(null)> Bypass List used : <(null)> Auth Schemes used : <>",
+                ),
+                (
+                    60_000,
+                    "PT",
+                    "  + Last proxy send request failed with hr = 0x80072EE2, HTTP status code = 0",
+                ),
+                (
+                    60_000,
+                    "PT",
+                    "WARNING: SyncUpdates failure, error = 0x80072EE2, soap client error = 5, soap error code = 0, HTTP status code = 200",
+                ),
+                (60_000, "Agent", "  * WARNING: Exit code = 0x80072EE2"),
+            ],
+            // 503 while the pool is disabled.
+            1 => &[
+                (
+                    1000,
+                    "PT",
+                    "WARNING: SyncUpdates failure, error = 0x80244022, soap client error = 10, soap error code = 0, HTTP status code = 503",
+                ),
+                (1000, "PT", "WARNING: PTError: 0x80244022"),
+                (1000, "Agent", "  * WARNING: Exit code = 0x80244022"),
+            ],
+            _ => &[(
+                4000,
+                "Agent",
+                "  * Found 0 updates and 83 categories in search; evaluated appl. rules of 1311 out of 2202 deployed entities",
+            )],
+        };
+        log.lines(
             t,
             pid,
             tid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+            &[(0, "Agent", FIND_START), (15, "PT", &classic_service_url(URL))],
         );
-        log.line(
-            t + millis(15),
-            pid,
-            tid,
-            "PT",
-            &format!("  + ServiceId = {{{WU_SERVICE}}}, Server URL = {URL}/ClientWebService/client.asmx"),
-        );
-        match i {
-            0 => {
-                log.line(
-                    t + secs(60),
-                    pid,
-                    tid,
-                    "Misc",
-                    "WARNING: Send failed with hr = 80072ee2.",
-                );
-                log.line(t + secs(60), pid, tid, "Misc", "WARNING: SendRequest failed with hr = 80072ee2. Proxy List used: <(null)> Bypass List used : <(null)> Auth Schemes used : <>");
-                log.line(
-                    t + secs(60),
-                    pid,
-                    tid,
-                    "PT",
-                    "  + Last proxy send request failed with hr = 0x80072EE2, HTTP status code = 0",
-                );
-                log.line(t + secs(60), pid, tid, "PT", "WARNING: SyncUpdates failure, error = 0x80072EE2, soap client error = 5, soap error code = 0, HTTP status code = 200");
-                log.line(t + secs(60), pid, tid, "Agent", "  * WARNING: Exit code = 0x80072EE2");
-            }
-            1 => {
-                log.line(t + secs(1), pid, tid, "PT", "WARNING: SyncUpdates failure, error = 0x80244022, soap client error = 10, soap error code = 0, HTTP status code = 503");
-                log.line(t + secs(1), pid, tid, "PT", "WARNING: PTError: 0x80244022");
-                log.line(t + secs(1), pid, tid, "Agent", "  * WARNING: Exit code = 0x80244022");
-            }
-            _ => {
-                log.line(t + secs(4), pid, tid, "Agent", "  * Found 0 updates and 83 categories in search; evaluated appl. rules of 1311 out of 2202 deployed entities");
-            }
-        }
-        log.line(
-            t + secs(61),
-            pid,
-            tid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
+        log.lines(t, pid, tid, outcome);
+        log.line(t + secs(61), pid, tid, "Agent", FIND_END);
     }
     zip_at(
         &[("WindowsUpdate.log".into(), log.out.into_bytes())],

@@ -33,71 +33,47 @@ fn files(rng: &mut Rng, ext: &str, n: usize) -> Vec<String> {
 fn iis(rng: &mut Rng, uup: &[String], cabs: &[String]) -> (Files, Vec<(usize, NaiveDateTime, String)>) {
     let mut hits = Vec::new();
     let mut failed = Vec::new();
-    for ci in 0..50usize {
-        let c = format!("10.50.{}.{}", 20 + ci / 25, 10 + (ci % 25) * 6);
-        let win11 = ci % 2 == 0;
-        let ua = if win11 { WUA11 } else { WUA10 };
-        let mut t = at("2024-03-13 00:00:00") + secs((ci as i64 * 1733) % 30_000);
-        let mut first = true;
-        while t < at("2024-03-14 00:00:00") {
-            for (dt, uri) in [
-                (0, "/ClientWebService/client.asmx"),
-                (1, "/SimpleAuthWebService/SimpleAuth.asmx"),
-                (1, "/ClientWebService/client.asmx"),
-                (3, "/ClientWebService/client.asmx"),
-            ] {
-                hits.push(Hit::new(
-                    t + secs(dt),
-                    "POST",
-                    uri,
-                    8530,
-                    &c,
-                    ua,
-                    (200, 0, 0),
-                    40 + rng.below(900) as u32,
-                ));
-            }
-            let mut d = t + secs(30);
-            // Every client gets the Defender and .NET cabs; Windows 11 also needs the UUP files.
-            for f in cabs.iter().take(2 + ci % 2) {
-                hits.push(Hit::new(d, "HEAD", f, 8530, &c, BITS, (200, 0, 0), 1));
-                for k in 0..(1 + rng.below(4) as i64) {
-                    hits.push(Hit::new(
-                        d + secs(1 + k),
-                        "GET",
-                        f,
-                        8530,
-                        &c,
-                        BITS,
-                        (206, 0, 0),
-                        30 + rng.below(2000) as u32,
-                    ));
-                }
-                d += secs(20);
-            }
-            if win11 {
-                for f in uup.iter().skip(ci % 3).take(2) {
-                    hits.push(Hit::new(d, "HEAD", f, 8530, &c, BITS, (404, 3, 50), 0));
-                    if first {
-                        failed.push((ci, d, f.clone()));
-                    }
-                    d += secs(2);
-                }
-            }
-            first = false;
-            hits.push(Hit::new(
-                t + secs(120),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                &c,
-                ua,
-                (200, 0, 0),
-                20 + rng.below(60) as u32,
-            ));
-            t += step(rng, 6 * 3600, 1800);
+    let clients = client_ips(50, "10.50", (20, 25), (10, 6));
+    let rounds = Rounds {
+        from: at("2024-03-13 00:00:00"),
+        spread: (1733, 30_000),
+        every: (6 * 3600, 1800),
+        until: at("2024-03-14 00:00:00"),
+    };
+    let win10 = ScanTraffic {
+        port: 8530,
+        ua: WUA10,
+        calls: &[0, 1, 1, 3],
+        call_taken: (40, 900),
+        report: 120,
+        report_taken: (20, 60),
+    };
+    let win11 = ScanTraffic { ua: WUA11, ..win10 };
+    rounds.each(rng, &clients, |rng, r| {
+        let (ci, c, t) = (r.ci, r.client, r.t);
+        let is_win11 = ci % 2 == 0;
+        let traffic = if is_win11 { &win11 } else { &win10 };
+        traffic.scan(&mut hits, rng, c, t);
+        let mut d = t + secs(30);
+        // Every client gets the Defender and .NET cabs; Windows 11 also needs the UUP files.
+        for f in cabs.iter().take(2 + ci % 2) {
+            let head = Hit::new(d, "HEAD", f, 8530, c, BITS, (200, 0, 0), 1);
+            let gets = head.ranged_gets(1 + rng.below(4), 1, || (0, 30 + rng.below(2000) as u32));
+            hits.push(head);
+            hits.extend(gets);
+            d += secs(20);
         }
-    }
+        if is_win11 {
+            for f in uup.iter().skip(ci % 3).take(2) {
+                hits.push(Hit::new(d, "HEAD", f, 8530, c, BITS, (404, 3, 50), 0));
+                if r.n == 0 {
+                    failed.push((ci, d, f.clone()));
+                }
+                d += secs(2);
+            }
+        }
+        traffic.report(&mut hits, rng, c, t);
+    });
     let logs = w3c_files(
         &format!("inetpub/logs/LogFiles/W3SVC{SITE}"),
         IisLayout::Iis10("10.0"),
@@ -148,42 +124,18 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
     for day in ["2024-03-12", "2024-03-13"] {
         let t = at(&format!("{day} 09:00:00.{:03}", rng.below(1000)));
-        s.event(
-            t,
-            "WsusService.19",
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.event(
-            t + secs(200 + rng.below(200) as i64),
-            "WsusService.19",
-            384,
-            "Information",
-            "Synchronization",
-            "Synchronization completed successfully.",
-        );
+        s.sync_event(t, "WsusService.19", 381);
+        s.sync_event(t + secs(200 + rng.below(200) as i64), "WsusService.19", 384);
     }
-    s.event(
-        at("2024-03-12 19:10:02.331"),
+    s.sync_event(at("2024-03-12 19:10:02.331"), "WsusService.14", 361);
+    s.content_downloads(
+        rng,
         "WsusService.14",
-        361,
-        "Information",
-        "Synchronization",
-        "Content synchronization started.",
+        CONTENT_DOWNLOADED,
+        at("2024-03-12 19:10:30"),
+        26,
+        (60, 240),
     );
-    let mut c = at("2024-03-12 19:10:30");
-    for _ in 0..26 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.14",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content download completed for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(60 + rng.below(240) as i64);
-    }
     s.render().into_bytes()
 }
 
@@ -210,26 +162,21 @@ fn win11(rng: &mut Rng, name: &str, fails: &[(NaiveDateTime, String)]) -> Vec<u8
     for (t, file) in fails {
         let job = rng.guid();
         let upd = rng.guid();
-        log.line(
+        let transient =
+            format!("BITS job {{{job}}} hit a transient error, updateId = {upd}.1 <NULL>, error = 0x80190194");
+        log.lines(
             *t,
             pid,
             tid,
-            "DownloadManager",
-            &format!("BITS job {{{job}}} hit a transient error, updateId = {upd}.1 <NULL>, error = 0x80190194"),
-        );
-        log.line(
-            *t,
-            pid,
-            tid,
-            "DownloadManager",
-            &format!("Failed job file: URL = {URL}{file}"),
-        );
-        log.line(
-            *t + millis(3),
-            pid,
-            tid,
-            "DownloadManager",
-            "*FAILED* [80244019] Download failed for the update",
+            &[
+                (0, "DownloadManager", &transient),
+                (0, "DownloadManager", &format!("Failed job file: URL = {URL}{file}")),
+                (
+                    3,
+                    "DownloadManager",
+                    "*FAILED* [80244019] Download failed for the update",
+                ),
+            ],
         );
         rep.push_str(&reporting_event(
             ZONE,
@@ -269,15 +216,12 @@ pub fn bundle() -> Files {
     ));
     out.push((
         "Registry/UpdateServices-Setup.reg".into(),
-        reg_export(&[key(
-            r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-            vec![
-                ("ContentDir", sz(r"E:\WSUS")),
-                ("PortNumber", RegValue::Dword(8530)),
-                ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-                ("VersionString", sz("10.0.17763.5458")),
-            ],
-        )]),
+        reg_export(&[setup_key(vec![
+            ("ContentDir", sz(r"E:\WSUS")),
+            ("PortNumber", RegValue::Dword(8530)),
+            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+            ("VersionString", sz("10.0.17763.5458")),
+        ])]),
     ));
     for (name, ci) in [("DEN-W11-0020", 0usize), ("DEN-W11-0034", 14)] {
         let mine: Vec<(NaiveDateTime, String)> = failed

@@ -18,145 +18,25 @@ const WUA: &str = "Windows-Update-Agent";
 const BITS: &str = "Microsoft+BITS/6.7";
 
 fn metabase() -> Vec<u8> {
-    let mut m = String::from(
-        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
-    );
-    metabase_element(
-        &mut m,
-        "IIS_Global",
-        ".",
-        &[
-            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-            ("ChangeNumber", "4410"),
-            ("HistoryMajorVersionNumber", "212"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsComputer",
-        "/LM",
-        &[
-            ("EnableEditWhileRunning", "1"),
-            ("EnableHistory", "1"),
-            ("MaxHistoryFiles", "10"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/DefaultAppPool",
-        &[("AppPoolCommand", "1")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/WsusPool",
-        &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebService",
-        "/LM/W3SVC",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppPoolId", "DefaultAppPool"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        "/LM/W3SVC/1",
-        &[
-            ("AuthFlags", "0"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":80:"),
-            ("ServerComment", "Default Web Site"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppFriendlyName", "Default Application"),
-            ("AppIsolated", "2"),
-            ("AppRoot", "/LM/W3SVC/1/ROOT"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "c:\\inetpub\\wwwroot"),
-        ],
-    );
-    let maps = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v1.1.4322\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
-    for (vdir, auth, path) in [
-        (
+    metabase_xml(|m| {
+        metabase_machine(m, "4410", "212", None, None);
+        metabase_app_pools(m, &[("AppPoolCommand", "1"), ("PeriodicRestartTime", "1740")]);
+        metabase_w3svc(m, None);
+        // WSUS 2.0 installs into the Default Web Site, on ASP.NET 1.1.
+        metabase_default_site(m, Some("AuthAnonymous"));
+        let services = [
             "ClientWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
-        ),
-        (
             "DssAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
-        ),
-        (
             "ReportingWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
-        ),
-        (
             "ServerSyncWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
-        ),
-        (
             "SimpleAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
-        ),
-        (
             "WSUSAdmin",
-            "AuthNTLM",
-            "C:\\Program Files\\Update Services\\Administration",
-        ),
-    ] {
-        metabase_element(
-            &mut m,
-            "IIsWebVirtualDir",
-            &format!("/LM/W3SVC/1/root/{vdir}"),
-            &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "WsusPool"),
-                ("AuthFlags", auth),
-                ("Path", path),
-                ("ScriptMaps", maps),
-            ],
-        );
-    }
-    // The change of 2007-06-12: anonymous access unticked on Content, Integrated Windows left.
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Content",
-        &[
-            ("AccessFlags", "AccessRead"),
-            ("AuthFlags", "AuthNTLM"),
-            ("Path", "E:\\WSUS\\WsusContent"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Selfupdate",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    m.push_str("</MBProperty>\r\n</configuration>\r\n");
-    m.into_bytes()
+        ];
+        metabase_web_services(m, "/LM/W3SVC/1/root", "v1.1.4322", &services);
+        // The change of 2007-06-12: anonymous access unticked on Content, Integrated Windows left.
+        metabase_content(m, "/LM/W3SVC/1/root", "AuthNTLM", "E:\\WSUS\\WsusContent");
+        metabase_selfupdate(m, "/LM/W3SVC/1/root", "AuthAnonymous | AuthNTLM");
+    })
 }
 
 fn content(rng: &mut Rng) -> Vec<String> {
@@ -171,131 +51,78 @@ fn content(rng: &mut Rng) -> Vec<String> {
 /// IIS 6 traffic, 2007-06-11 and 12 (UTC): scans and reports always work; downloads after the
 /// 17:00 UTC approval work until 20:40, then every BITS job gets 401 and gives up.
 fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, String)>) {
-    let clients: Vec<String> = (0..30)
-        .map(|i| format!("10.5.{}.{}", 20 + i / 15, 30 + (i % 15) * 5))
-        .collect();
+    let clients = client_ips(30, "10.5", (20, 15), (30, 5));
     let approved = at("2007-06-12 17:05:00");
     let fault = at("2007-06-12 20:40:00");
     let mut failures = Vec::new();
     let mut hits = Vec::new();
-    for (ci, c) in clients.iter().enumerate() {
-        let mut t = at("2007-06-11 00:00:00") + secs(((ci * 1877) % 20_000) as i64);
-        while t < at("2007-06-13 00:00:00") {
-            let ok = (200, 0, 0);
-            hits.push(Hit::new(t, "GET", "/iuident.cab", 80, c, WUA, ok, 0).query(&t.format("%y%m%d%H%M").to_string()));
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 80, c, WUA, ok, 0)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(3),
-                "POST",
-                "/ClientWebService/client.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            if t > approved {
-                for k in 0..2 {
-                    let f = &files[(ci + k * 5) % files.len()];
-                    let d = t + secs(40 + k as i64 * 30);
-                    if d >= fault {
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 2, 2_148_074_254), 0));
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
-                        failures.push((c.clone(), d, f.clone()));
-                    } else {
-                        hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0));
-                        for j in 0..(1 + rng.below(4) as i64) {
-                            hits.push(Hit::new(d + secs(1 + j * 2), "GET", f, 80, c, BITS, (206, 0, 0), 0));
-                        }
-                    }
+    let rounds = Rounds {
+        from: at("2007-06-11 00:00:00"),
+        spread: (1877, 20_000),
+        every: (5 * 3600, 3600),
+        until: at("2007-06-13 00:00:00"),
+    };
+    // WSUS 2.0 clients: three calls to scan; IIS 6 logs no time-taken.
+    let traffic = ScanTraffic {
+        port: 80,
+        ua: WUA,
+        calls: &[1, 1, 3],
+        call_taken: (0, 0),
+        report: 100,
+        report_taken: (0, 0),
+    };
+    rounds.each(rng, &clients, |rng, r| {
+        let (ci, c, t) = (r.ci, r.client, r.t);
+        let ok = (200, 0, 0);
+        // WSUS 2.0 clients check the old /iuident.cab first.
+        let wuident = wuident_hit(t, 80, c, WUA, ok, 0);
+        hits.push(Hit {
+            uri: "/iuident.cab".into(),
+            ..wuident.clone()
+        });
+        hits.push(wuident);
+        traffic.scan(&mut hits, rng, c, t);
+        if t > approved {
+            for k in 0..2 {
+                let f = &files[(ci + k * 5) % files.len()];
+                let d = t + secs(40 + k as i64 * 30);
+                if d >= fault {
+                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 2, 2_148_074_254), 0));
+                    hits.push(Hit::new(d, "HEAD", f, 80, c, BITS, (401, 1, 2_148_074_254), 0));
+                    failures.push((c.to_string(), d, f.clone()));
+                } else {
+                    let head = Hit::new(d, "HEAD", f, 80, c, BITS, ok, 0);
+                    let gets = head.ranged_gets(1 + rng.below(4), 2, || (0, 0));
+                    hits.push(head);
+                    hits.extend(gets);
                 }
             }
-            hits.push(Hit::new(
-                t + secs(100),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                80,
-                c,
-                WUA,
-                ok,
-                0,
-            ));
-            t += step(rng, 5 * 3600, 3600);
         }
-    }
+        traffic.report(&mut hits, rng, c, t);
+    });
     // The administrator's web console (WSUS 2.0: /WSUSAdmin, Windows authentication).
     for t in ["2007-06-12 17:02:10", "2007-06-12 20:38:41"] {
         let t = at(t);
         let ie = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+SV1;+.NET+CLR+1.1.4322)";
-        hits.push(Hit::new(
-            t,
+        let call = Hit::new(
+            t + secs(1),
             "GET",
             "/WSUSAdmin/Default.aspx",
             80,
             "10.5.1.40",
             ie,
-            (401, 2, 2_148_074_254),
+            (200, 0, 0),
             0,
-        ));
-        hits.push(Hit::new(
-            t,
-            "GET",
-            "/WSUSAdmin/Default.aspx",
-            80,
-            "10.5.1.40",
-            ie,
-            (401, 1, 0),
-            0,
-        ));
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "GET",
-                "/WSUSAdmin/Default.aspx",
-                80,
-                "10.5.1.40",
-                ie,
-                (200, 0, 0),
-                0,
-            )
-            .user("LITWARE\\itadmin"),
         );
-        hits.push(
-            Hit::new(
-                t + secs(9),
-                "POST",
-                "/WSUSAdmin/Updates/Default.aspx",
-                80,
-                "10.5.1.40",
-                ie,
-                (200, 0, 0),
-                0,
-            )
-            .user("LITWARE\\itadmin"),
-        );
+        hits.extend(call.ntlm_challenge(t, true, [0, 0]));
+        let call = call.user("LITWARE\\itadmin");
+        hits.push(call.clone());
+        hits.push(Hit {
+            t: t + secs(9),
+            method: "POST",
+            uri: "/WSUSAdmin/Updates/Default.aspx".into(),
+            ..call
+        });
     }
     let logs = w3c_files("LogFiles/W3SVC1", IisLayout::Iis6, "W3SVC1", IP, &mut hits, &[]);
     (logs, failures)
@@ -303,38 +130,17 @@ fn iis(rng: &mut Rng, files: &[String]) -> (Files, Vec<(String, NaiveDateTime, S
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let mut s = Sdl::default();
+    // WSUS 2.0 logs its synchronizations in the sync protocol's own words, no event mirrors.
+    let sync = |s: &mut Sdl, t, took: i64, imported: u32| {
+        s.sync_protocol(t, "WsusService.14", "Sync started");
+        let done = format!("Sync done, {imported} updates imported");
+        s.sync_protocol(t + secs(took), "WsusService.14", &done);
+    };
     for day in ["2007-06-11", "2007-06-12"] {
         let t = at(&format!("{day} 07:00:0{}.{:03}", rng.below(10), rng.below(1000)));
-        s.line(
-            t,
-            "Info",
-            "WsusService.14",
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            "Sync started",
-        );
-        s.line(
-            t + secs(301),
-            "Info",
-            "WsusService.14",
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
-            "Sync done, 0 updates imported",
-        );
+        sync(&mut s, t, 301, 0);
     }
-    let t = at("2007-06-12 17:00:02.412");
-    s.line(
-        t,
-        "Info",
-        "WsusService.14",
-        "CatalogSyncAgentCore.ExecuteSyncProtocol",
-        "Sync started",
-    );
-    s.line(
-        t + secs(188),
-        "Info",
-        "WsusService.14",
-        "CatalogSyncAgentCore.ExecuteSyncProtocol",
-        "Sync done, 23 updates imported",
-    );
+    sync(&mut s, at("2007-06-12 17:00:02.412"), 188, 23);
     s.line(
         at("2007-06-12 17:04:55.021"),
         "Change",
@@ -342,36 +148,31 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
         "UpdateApproval.Approve",
         "Approved 9 update(s) for install on All Computers by LITWARE\\itadmin",
     );
-    let mut c = at("2007-06-12 17:06:30.000");
-    for _ in 0..9 {
-        s.line(
-            c,
-            "Info",
-            "WsusService.20",
-            "ContentSyncAgent.ProcessBITSNotificationQueue",
-            &format!("Content file downloaded for update {}", rng.guid().to_lowercase()),
-        );
-        c += secs(20 + rng.below(50) as i64);
-    }
+    let downloaded = "Content file downloaded for update";
+    s.content_downloads(
+        rng,
+        "WsusService.20",
+        downloaded,
+        at("2007-06-12 17:06:30.000"),
+        9,
+        (20, 50),
+    );
     s.render().into_bytes()
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", sz(r"E:\WSUS")),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz(r"WSUS02\WSUS")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("IISTargetWebsiteIndex", RegValue::Dword(1)),
-            ("PortNumber", RegValue::Dword(80)),
-            ("VersionString", sz("2.0.0.2620")),
-            ("WmsdeInstalled", RegValue::Dword(1)),
-            ("InstallType", RegValue::Dword(0x80)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", sz(r"E:\WSUS")),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz(r"WSUS02\WSUS")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("IISTargetWebsiteIndex", RegValue::Dword(1)),
+        ("PortNumber", RegValue::Dword(80)),
+        ("VersionString", sz("2.0.0.2620")),
+        ("WmsdeInstalled", RegValue::Dword(1)),
+        ("InstallType", RegValue::Dword(0x80)),
+    ])])
 }
 
 fn application_text() -> Vec<u8> {
@@ -409,137 +210,64 @@ fn client(rng: &mut Rng, name: &str, failures: &[(String, NaiveDateTime, String)
     let tid = 0x500 + rng.below(0x700) as u32;
     let first = at("2007-06-12 12:31:07.514");
     log.banner(first, pid, tid, "7.0.6000.374");
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\WINDOWS\\System32\\svchost.exe"),
+            (31, "Service", "** START **  Service: Service startup"),
+            (62, "Agent", "  * WU client version 7.0.6000.374"),
+            (62, "Agent", "  * Access type: No proxy"),
+        ],
     );
-    log.line(
-        first + millis(31),
-        pid,
-        tid,
-        "Service",
-        "** START **  Service: Service startup",
-    );
-    log.line(
-        first + millis(62),
-        pid,
-        tid,
-        "Agent",
-        "  * WU client version 7.0.6000.374",
-    );
-    log.line(first + millis(62), pid, tid, "Agent", "  * Access type: No proxy");
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing global settings cache  ***********",
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "  * Target group: (Unassigned Computers)",
-    );
-    log.line(
-        first + millis(812),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(
-        first + millis(828),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{}'", rng.guid().to_lowercase()),
-    );
+    log.settings_cache(first + millis(812), pid, tid, URL, Some("(Unassigned Computers)"));
+    let susid = format!("  * SusClientId = '{}'", rng.guid().to_lowercase());
+    log.line(first + millis(828), pid, tid, "Agent", &susid);
     let mine: Vec<_> = failures.iter().filter(|f| f.0 == ip).collect();
     for (_, t, file) in mine.iter().take(2) {
-        let t = *t;
+        // The scan before finds Patch Tuesday's updates; their BITS jobs fail on the 401.
         let job = rng.guid();
         let upd = rng.guid();
         let dtid = 0x200 + rng.below(0x500) as u32;
-        log.line(t - secs(40), pid, dtid, "Agent", "*********");
-        log.line(
-            t - secs(40),
-            pid,
-            dtid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+        let download = format!(
+            "  * Downloading from {URL}{file} to C:\\WINDOWS\\SoftwareDistribution\\Download\\{}.",
+            rng.hex(32).to_lowercase()
         );
-        log.line(t - secs(39), pid, dtid, "AU", "  # 2 updates detected");
-        log.line(
-            t - secs(38),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!("  * BITS job initialized, JobId = {{{job}}}"),
+        let failed = format!(
+            "WARNING: BITS job {{{job}}} failed, updateId = {{{upd}}}.102, hr = 0x80190191, BG_ERROR_CONTEXT = 5"
         );
-        log.line(
-            t - secs(38),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!(
-                "  * Downloading from {URL}{file} to C:\\WINDOWS\\SoftwareDistribution\\Download\\{}.",
-                rng.hex(32).to_lowercase()
-            ),
+        let failed_file = format!(
+            "  Failed job file: URL = {URL}{file}, local path = C:\\WINDOWS\\SoftwareDistribution\\Download\\{}",
+            rng.hex(32).to_lowercase()
         );
-        log.line(
-            t + secs(2),
+        log.lines(
+            *t - secs(40),
             pid,
             dtid,
-            "DnldMgr",
-            &format!(
-                "WARNING: BITS job {{{job}}} failed, updateId = {{{upd}}}.102, hr = 0x80190191, BG_ERROR_CONTEXT = 5"
-            ),
-        );
-        log.line(
-            t + secs(2),
-            pid,
-            dtid,
-            "DnldMgr",
-            &format!(
-                "  Failed job file: URL = {URL}{file}, local path = C:\\WINDOWS\\SoftwareDistribution\\Download\\{}",
-                rng.hex(32).to_lowercase()
-            ),
-        );
-        log.line(
-            t + secs(2),
-            pid,
-            dtid,
-            "DnldMgr",
-            "Error 0x80244017 occurred while downloading update; notifying dependent calls.",
-        );
-        log.line(
-            t + secs(3),
-            pid,
-            dtid,
-            "AU",
-            "AU checked download status and it changed: Downloading is paused",
+            &[
+                (0, "Agent", "*********"),
+                (0, "Agent", FIND_END),
+                (1000, "AU", "  # 2 updates detected"),
+                (2000, "DnldMgr", &format!("  * BITS job initialized, JobId = {{{job}}}")),
+                (2000, "DnldMgr", &download),
+                (42_000, "DnldMgr", &failed),
+                (42_000, "DnldMgr", &failed_file),
+                (
+                    42_000,
+                    "DnldMgr",
+                    "Error 0x80244017 occurred while downloading update; notifying dependent calls.",
+                ),
+                (
+                    43_000,
+                    "AU",
+                    "AU checked download status and it changed: Downloading is paused",
+                ),
+            ],
         );
     }
-    log.line(at("2007-06-13 01:10:12.001"), pid, tid, "Report", "Uploading 2 events using cached cookie, reporting URL = http://wsus02/ReportingWebService/ReportingWebService.asmx");
+    let report = "Uploading 2 events using cached cookie, reporting URL = http://wsus02/ReportingWebService/ReportingWebService.asmx";
+    log.line(at("2007-06-13 01:10:12.001"), pid, tid, "Report", report);
     log.line(
         at("2007-06-13 01:10:12.213"),
         pid,

@@ -16,201 +16,63 @@ const URL: &str = "http://wsus03.northwind.local:8530";
 const ROOT: &str = "WSUS03_MPSReports_2019-12-04";
 
 fn metabase() -> Vec<u8> {
-    let mut m = String::from(
-        "<?xml version =\"1.0\"?>\r\n<configuration xmlns=\"urn:microsoft-catalog:XML_Metabase_V64_0\">\r\n<MBProperty>\r\n",
-    );
-    metabase_element(
-        &mut m,
-        "IIS_Global",
-        ".",
-        &[
-            ("BinaryMetabaseVersion", "0x0000000000000000000000000000000000000000"),
-            ("ChangeNumber", "8217"),
-            ("HistoryMajorVersionNumber", "314"),
-            ("SessionKey", "496344627000000022000000400000001a6c3e6e"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsComputer",
-        "/LM",
-        &[
-            ("EnableEditWhileRunning", "1"),
-            ("EnableHistory", "1"),
-            ("MaxBatchedWriteSize", "0"),
-            ("MaxHistoryFiles", "10"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPools",
-        "/LM/W3SVC/AppPools",
-        &[("AppPoolIdentityType", "2"), ("PeriodicRestartTime", "1740")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/DefaultAppPool",
-        &[("AppPoolCommand", "1")],
-    );
-    metabase_element(
-        &mut m,
-        "IIsApplicationPool",
-        "/LM/W3SVC/AppPools/WsusPool",
-        &[
-            ("AppPoolCommand", "1"),
-            ("PeriodicRestartPrivateMemory", "0"),
-            ("PeriodicRestartTime", "1740"),
-            ("RapidFailProtection", "TRUE"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebService",
-        "/LM/W3SVC",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppPoolId", "DefaultAppPool"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            (
-                "DefaultDoc",
-                "Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx",
-            ),
-            ("LogFileDirectory", "C:\\WINDOWS\\system32\\LogFiles"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        "/LM/W3SVC/1",
-        &[
-            ("AuthFlags", "0"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":80:"),
-            ("ServerComment", "Default Web Site"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppFriendlyName", "Default Application"),
-            ("AppIsolated", "2"),
-            ("AppRoot", "/LM/W3SVC/1/ROOT"),
-            ("Path", "c:\\inetpub\\wwwroot"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        "/LM/W3SVC/1/root/Selfupdate",
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous | AuthNTLM"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebServer",
-        &format!("/LM/W3SVC/{SITE}"),
-        &[
-            ("AuthFlags", "0"),
-            ("SecureBindings", ":8531:"),
-            ("ServerAutoStart", "TRUE"),
-            ("ServerBindings", ":8530:"),
-            ("ServerComment", "WSUS Administration"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root"),
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AppIsolated", "2"),
-            ("AppPoolId", "WsusPool"),
-            ("AppRoot", &format!("/LM/W3SVC/{SITE}/ROOT")),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "C:\\Program Files\\Update Services\\WebServices\\Root"),
-        ],
-    );
-    let asmx = "ScriptMaps";
-    let map = ".asmx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG\r\n\t\t\t.aspx,C:\\WINDOWS\\Microsoft.NET\\Framework\\v2.0.50727\\aspnet_isapi.dll,1,GET,HEAD,POST,DEBUG";
-    for (vdir, auth, path) in [
-        (
-            "ApiRemoting30",
-            "AuthNTLM",
-            "C:\\Program Files\\Update Services\\Administration",
-        ),
-        (
-            "ClientWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ClientWebService",
-        ),
-        (
-            "DssAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\DssAuthWebService",
-        ),
-        (
-            "Inventory",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\Inventory",
-        ),
-        (
-            "ReportingWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ReportingWebService",
-        ),
-        (
-            "ServerSyncWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\ServerSyncWebService",
-        ),
-        (
-            "SimpleAuthWebService",
-            "AuthAnonymous",
-            "C:\\Program Files\\Update Services\\WebServices\\SimpleAuthWebService",
-        ),
-    ] {
+    metabase_xml(|m| {
+        metabase_machine(
+            m,
+            "8217",
+            "314",
+            Some("496344627000000022000000400000001a6c3e6e"),
+            Some("0"),
+        );
         metabase_element(
-            &mut m,
-            "IIsWebVirtualDir",
-            &format!("/LM/W3SVC/{SITE}/root/{vdir}"),
+            m,
+            "IIsApplicationPools",
+            "/LM/W3SVC/AppPools",
+            &[("AppPoolIdentityType", "2"), ("PeriodicRestartTime", "1740")],
+        );
+        metabase_app_pools(
+            m,
             &[
-                ("AccessFlags", "AccessRead | AccessScript"),
-                ("AppPoolId", "WsusPool"),
-                ("AuthFlags", auth),
-                ("Path", path),
-                (asmx, map),
+                ("AppPoolCommand", "1"),
+                ("PeriodicRestartPrivateMemory", "0"),
+                ("PeriodicRestartTime", "1740"),
+                ("RapidFailProtection", "TRUE"),
             ],
         );
-    }
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root/Content"),
-        &[
-            ("AccessFlags", "AccessRead"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "E:\\WSUS\\WsusContent"),
-        ],
-    );
-    metabase_element(
-        &mut m,
-        "IIsWebVirtualDir",
-        &format!("/LM/W3SVC/{SITE}/root/Selfupdate"),
-        &[
-            ("AccessFlags", "AccessRead | AccessScript"),
-            ("AuthFlags", "AuthAnonymous"),
-            ("Path", "C:\\Program Files\\Update Services\\Selfupdate"),
-        ],
-    );
-    m.push_str("</MBProperty>\r\n</configuration>\r\n");
-    m.into_bytes()
+        metabase_w3svc(m, Some("Default.htm,Default.asp,index.htm,iisstart.htm,Default.aspx"));
+        metabase_default_site(m, None);
+        metabase_selfupdate(m, "/LM/W3SVC/1/root", "AuthAnonymous | AuthNTLM");
+        // WSUS 3.0's own site on 8530, on ASP.NET 2.0.
+        metabase_element(
+            m,
+            "IIsWebServer",
+            &format!("/LM/W3SVC/{SITE}"),
+            &[
+                ("AuthFlags", "0"),
+                ("SecureBindings", ":8531:"),
+                ("ServerAutoStart", "TRUE"),
+                ("ServerBindings", ":8530:"),
+                ("ServerComment", "WSUS Administration"),
+            ],
+        );
+        let root = format!("/LM/W3SVC/{SITE}/root");
+        metabase_element(
+            m,
+            "IIsWebVirtualDir",
+            &root,
+            &[
+                ("AccessFlags", "AccessRead | AccessScript"),
+                ("AppIsolated", "2"),
+                ("AppPoolId", "WsusPool"),
+                ("AppRoot", &format!("/LM/W3SVC/{SITE}/ROOT")),
+                ("AuthFlags", "AuthAnonymous"),
+                ("Path", "C:\\Program Files\\Update Services\\WebServices\\Root"),
+            ],
+        );
+        metabase_web_services(m, &root, "v2.0.50727", &WSUS_APPS);
+        metabase_content(m, &root, "AuthAnonymous", "E:\\WSUS\\WsusContent");
+        metabase_selfupdate(m, &root, "AuthAnonymous");
+    })
 }
 
 fn software_distribution(rng: &mut Rng) -> Vec<u8> {
@@ -218,21 +80,13 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
     let svc = "WsusService.21";
     for day in 1..=3 {
         let start = at(&format!("2019-12-0{day} 09:00:00.{:03}", rng.below(1000)));
-        s.event(
-            start,
-            svc,
-            381,
-            "Information",
-            "Synchronization",
-            "A scheduled synchronization was started.",
-        );
-        s.line(
+        s.sync_event(start, svc, 381);
+        s.sync_protocol(
             start + millis(1640),
-            "Info",
             svc,
-            "CatalogSyncAgentCore.ExecuteSyncProtocol",
             "Server ID is 4a7c90e3-12b5-4f2e-8d61-0c9b3e5a7f22",
         );
+        // SHA-2 only since 2019: the authorization cab's signature cannot be checked on 2003.
         let fail = start + millis(4312 + rng.below(900) as i64);
         s.line(
             fail,
@@ -241,20 +95,16 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
             "CabUtilities.CheckCertificateSignature",
             "The given certificate chain has not Microsoft Root CA signed root (800B0109)",
         );
-        s.line(fail + millis(3), "Error", svc, "CatalogSyncAgentCore.CatalogSyncThreadProcess", "System.Security.Cryptography.CryptographicException: The given certificate chain has not Microsoft Root CA signed root (800B0109)");
-        s.cont("   at Microsoft.UpdateServices.Internal.CabUtilities.CheckCertificateSignature(String filePath, Boolean allowTestRoot)");
-        s.cont("   at Microsoft.UpdateServices.ServerSync.ServerSyncLib.DownloadAndVerifyAuthorizationCab(String url, String localPath)");
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.GetAuthorizationCookie()");
-        s.cont(
-            "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.ExecuteSyncProtocol(Boolean allowRedirect)",
-        );
-        s.cont("   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.CatalogSyncThreadProcess()");
-        s.line(
-            fail + millis(220),
-            "Info",
+        s.sync_thread_error(
+            fail + millis(3),
             svc,
-            "CatalogSyncAgent.SetSubscriptionStateWithRetry",
-            "Firing event SyncFinish...",
+            "System.Security.Cryptography.CryptographicException: The given certificate chain has not Microsoft Root CA signed root (800B0109)",
+            &[
+                "   at Microsoft.UpdateServices.Internal.CabUtilities.CheckCertificateSignature(String filePath, Boolean allowTestRoot)",
+                "   at Microsoft.UpdateServices.ServerSync.ServerSyncLib.DownloadAndVerifyAuthorizationCab(String url, String localPath)",
+                "   at Microsoft.UpdateServices.ServerSync.CatalogSyncAgentCore.GetAuthorizationCookie()",
+            ],
+            millis(217),
         );
         s.event(fail + millis(240), svc, 386, "Error", "Synchronization", "Synchronization failed. Reason: The given certificate chain has not Microsoft Root CA signed root (800B0109).");
     }
@@ -278,110 +128,45 @@ fn software_distribution(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn iis(rng: &mut Rng) -> Files {
-    let clients: Vec<(String, &str)> = (0..22)
-        .map(|i| {
-            (
-                format!("192.168.{}.{}", 20 + i / 11, 40 + (i % 11) * 4),
-                if i % 4 == 0 {
-                    "Microsoft+BITS/6.7"
-                } else {
-                    "Microsoft+BITS/7.5"
-                },
-            )
-        })
-        .collect();
+    let clients = client_ips(22, "192.168", (20, 11), (40, 4));
     let wua = "Windows-Update-Agent";
+    let rounds = Rounds {
+        from: at("2019-12-02 00:00:00"),
+        spread: (2711, 79_200),
+        every: (22 * 3600 - 3600, 7200),
+        until: at("2019-12-04 16:00:00"),
+    };
+    // IIS 6 logs no time-taken.
+    let traffic = ScanTraffic {
+        port: 8530,
+        ua: wua,
+        calls: &[1, 2, 2, 6],
+        call_taken: (0, 0),
+        report: 70,
+        report_taken: (0, 0),
+    };
     let mut hits = Vec::new();
-    let start = at("2019-12-02 00:00:00");
-    let end = at("2019-12-04 16:00:00");
-    for (ci, (c, _bits)) in clients.iter().enumerate() {
-        let mut t = start + secs(((ci * 2711) % 79_200) as i64);
-        while t < end {
-            let ok = (200, 0, 0);
-            hits.push(
-                Hit::new(t, "GET", "/selfupdate/wuident.cab", 8530, c, wua, ok, 0)
-                    .query(&t.format("%y%m%d%H%M").to_string()),
-            );
-            hits.push(Hit::new(
-                t + secs(1),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/SimpleAuthWebService/SimpleAuth.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(2),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(6),
-                "POST",
-                "/ClientWebService/client.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            hits.push(Hit::new(
-                t + secs(70),
-                "POST",
-                "/ReportingWebService/ReportingWebService.asmx",
-                8530,
-                c,
-                wua,
-                ok,
-                0,
-            ));
-            t += step(rng, 22 * 3600 - 3600, 7200);
-        }
-    }
+    rounds.each(rng, &clients, |rng, r| {
+        hits.push(wuident_hit(r.t, 8530, r.client, wua, (200, 0, 0), 0));
+        traffic.scan(&mut hits, rng, r.client, r.t);
+        traffic.report(&mut hits, rng, r.client, r.t);
+    });
+    // The administrator's console, every afternoon.
+    let console = "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)";
     for day in ["2019-12-02", "2019-12-03", "2019-12-04"] {
         let t = at(&format!("{day} 14:1{}:00", rng.below(10)));
-        for st in [(401, 2, 2_148_074_254), (401, 1, 0)] {
-            hits.push(Hit::new(
-                t,
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                8530,
-                "192.168.10.12",
-                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
-                st,
-                0,
-            ));
-        }
-        hits.push(
-            Hit::new(
-                t + secs(1),
-                "POST",
-                "/ApiRemoting30/WebService.asmx",
-                8530,
-                "192.168.10.12",
-                "Mozilla/4.0+(compatible;+MSIE+6.0;+Windows+NT+5.2;+MS+Web+Services+Client+Protocol+2.0.50727.3662)",
-                (200, 0, 0),
-                0,
-            )
-            .user("NORTHWIND\\jsmith"),
+        let call = Hit::new(
+            t + secs(1),
+            "POST",
+            API_REMOTING_WS,
+            8530,
+            "192.168.10.12",
+            console,
+            (200, 0, 0),
+            0,
         );
+        hits.extend(call.ntlm_challenge(t, true, [0, 0]));
+        hits.push(call.user("NORTHWIND\\jsmith"));
     }
     w3c_files(
         &format!("WINDOWS/system32/LogFiles/W3SVC{SITE}"),
@@ -466,23 +251,20 @@ fn system_text(rng: &mut Rng) -> Vec<u8> {
 }
 
 fn registry() -> Vec<u8> {
-    reg_export(&[key(
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Update Services\Server\Setup",
-        vec![
-            ("ContentDir", sz(r"E:\WSUS")),
-            ("TargetDir", sz(r"C:\Program Files\Update Services\")),
-            ("SqlServerName", sz(r"WSUS03\MICROSOFT##SSEE")),
-            ("SqlDatabaseName", sz("SUSDB")),
-            ("SqlAuthenticationMode", sz("WindowsAuthentication")),
-            ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
-            ("PortNumber", RegValue::Dword(8530)),
-            ("UsingSSL", RegValue::Dword(0)),
-            ("VersionString", sz("3.2.7600.274")),
-            ("WmsdeInstalled", RegValue::Dword(0)),
-            ("wYukonInstalled", RegValue::Dword(1)),
-            ("InstallType", RegValue::Dword(1)),
-        ],
-    )])
+    reg_export(&[setup_key(vec![
+        ("ContentDir", sz(r"E:\WSUS")),
+        ("TargetDir", sz(r"C:\Program Files\Update Services\")),
+        ("SqlServerName", sz(r"WSUS03\MICROSOFT##SSEE")),
+        ("SqlDatabaseName", sz("SUSDB")),
+        ("SqlAuthenticationMode", sz("WindowsAuthentication")),
+        ("IISTargetWebsiteIndex", RegValue::Dword(SITE)),
+        ("PortNumber", RegValue::Dword(8530)),
+        ("UsingSSL", RegValue::Dword(0)),
+        ("VersionString", sz("3.2.7600.274")),
+        ("WmsdeInstalled", RegValue::Dword(0)),
+        ("wYukonInstalled", RegValue::Dword(1)),
+        ("InstallType", RegValue::Dword(1)),
+    ])])
 }
 
 /// A classic client log: an agent start, then one scan a day that finds nothing new (the catalog
@@ -491,237 +273,106 @@ fn client_log(rng: &mut Rng, build: &str, pid: u32, susid: &str, dns: &str, firs
     let mut log = WuClassic::new(ZONE);
     let tid = 0x300 + rng.below(0xc00) as u32;
     log.banner(first, pid, tid, build);
-    log.line(
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Process: C:\\WINDOWS\\System32\\svchost.exe",
+        &[
+            (0, "Misc", "  = Process: C:\\WINDOWS\\System32\\svchost.exe"),
+            (0, "Misc", "  = Module: c:\\windows\\system32\\wuaueng.dll"),
+            (15, "Service", "*************"),
+            (15, "Service", "** START **  Service: Service startup"),
+            (15, "Service", "*********"),
+            (47, "Agent", "  * WU client version 7.6.7600.256"),
+            (47, "Agent", "  * Base directory: C:\\WINDOWS\\SoftwareDistribution"),
+            (47, "Agent", "  * Access type: No proxy"),
+            (63, "Agent", "  * Network state: Connected"),
+        ],
     );
-    log.line(
+    log.settings_cache(first + millis(910), pid, tid, URL, Some("(Unassigned Computers)"));
+    let susid_line = format!("  * SusClientId = '{susid}'");
+    log.lines(
         first,
         pid,
         tid,
-        "Misc",
-        "  = Module: c:\\windows\\system32\\wuaueng.dll",
+        &[
+            (926, "Report", "CWERReporter::Init succeeded"),
+            (
+                926,
+                "Agent",
+                "***********  Agent: Initializing Windows Update Agent  ***********",
+            ),
+            (926, "Agent", &susid_line),
+            (
+                941,
+                "Report",
+                "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+            ),
+        ],
     );
-    log.line(first + millis(15), pid, tid, "Service", "*************");
-    log.line(
-        first + millis(15),
-        pid,
-        tid,
-        "Service",
-        "** START **  Service: Service startup",
-    );
-    log.line(first + millis(15), pid, tid, "Service", "*********");
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Agent",
-        "  * WU client version 7.6.7600.256",
-    );
-    log.line(
-        first + millis(47),
-        pid,
-        tid,
-        "Agent",
-        "  * Base directory: C:\\WINDOWS\\SoftwareDistribution",
-    );
-    log.line(first + millis(47), pid, tid, "Agent", "  * Access type: No proxy");
-    log.line(first + millis(63), pid, tid, "Agent", "  * Network state: Connected");
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing global settings cache  ***********",
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS server: {URL}"),
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * WSUS status server: {URL}"),
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "  * Target group: (Unassigned Computers)",
-    );
-    log.line(
-        first + millis(910),
-        pid,
-        tid,
-        "Agent",
-        "  * Windows Update access disabled: No",
-    );
-    log.line(first + millis(926), pid, tid, "Report", "CWERReporter::Init succeeded");
-    log.line(
-        first + millis(926),
-        pid,
-        tid,
-        "Agent",
-        "***********  Agent: Initializing Windows Update Agent  ***********",
-    );
-    log.line(
-        first + millis(926),
-        pid,
-        tid,
-        "Agent",
-        &format!("  * SusClientId = '{susid}'"),
-    );
-    log.line(
-        first + millis(941),
-        pid,
-        tid,
-        "Report",
-        "WARNING: CSerializationHelper::InitSerialize failed : 0x80070002",
+    let cookie = format!("Initializing simple targeting cookie, clientId = {susid}, target group = , DNS name = {dns}");
+    let au_call = "CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}";
+    let (resumed, au_end) = (
+        format!(">>##  RESUMED  ## AU: Search for updates [{au_call}]"),
+        format!("##  END  ##  AU: Search for updates [{au_call}]"),
     );
     let mut t = first + secs(300);
     while t < at("2019-12-04 15:00:00") {
         let stid = 0x100 + rng.below(0xf00) as u32;
-        log.line(t, pid, stid, "AU", "#############");
-        log.line(t, pid, stid, "AU", "## START ##  AU: Search for updates");
-        log.line(t, pid, stid, "AU", "#########");
-        log.line(t + millis(16), pid, stid, "Agent", "*************");
-        log.line(
-            t + millis(16),
+        log.lines(
+            t,
             pid,
             stid,
-            "Agent",
-            "** START **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+            &[
+                (0, "AU", "#############"),
+                (0, "AU", "## START ##  AU: Search for updates"),
+                (0, "AU", "#########"),
+                (16, "Agent", "*************"),
+                (16, "Agent", FIND_START),
+                (16, "Agent", "*********"),
+                (16, "Agent", "  * Online = Yes; Ignore download priority = No"),
+                (16, "Agent", "  * Criteria = \"IsHidden=0 and IsInstalled=0 and DeploymentAction='Installation' and IsAssigned=1 or IsHidden=0 and IsPresent=1 and DeploymentAction='Uninstallation' and IsAssigned=1\""),
+                (16, "Agent", "  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed"),
+                (16, "Agent", "  * Search Scope = {Machine}"),
+                (31, "Setup", "Checking for agent SelfUpdate"),
+                (31, "Setup", "Client version: Core: 7.6.7600.256  Aux: 7.6.7600.256"),
+                (812, "Misc", "Validating signature for C:\\WINDOWS\\SoftwareDistribution\\SelfUpdate\\wuident.cab:"),
+                (828, "Misc", " Microsoft signed: Yes"),
+                (1203, "Setup", "Wuident for the server is up to date"),
+                (1203, "PT", PT_SYNC),
+                (1203, "PT", &classic_service_url(URL)),
+                (1250, "PT", "WARNING: Cached cookie has expired or new PID is available"),
+                (1250, "PT", &cookie),
+                (1250, "PT", "PT: Calling GetCookie with auth plugins"),
+                (5406, "Agent", "  * Found 0 updates and 71 categories in search; evaluated appl. rules of 1120 out of 1906 deployed entities"),
+                (5421, "Agent", "*********"),
+                (5421, "Agent", FIND_END),
+                (5421, "Agent", "*************"),
+                (5437, "AU", &resumed),
+                (5437, "AU", "  # 0 updates detected"),
+                (5437, "AU", "#########"),
+                (5437, "AU", &au_end),
+                (5437, "AU", "#############"),
+                (5453, "AU", "Featured notifications is disabled."),
+            ],
         );
-        log.line(t + millis(16), pid, stid, "Agent", "*********");
-        log.line(
-            t + millis(16),
-            pid,
-            stid,
-            "Agent",
-            "  * Online = Yes; Ignore download priority = No",
-        );
-        log.line(t + millis(16), pid, stid, "Agent", "  * Criteria = \"IsHidden=0 and IsInstalled=0 and DeploymentAction='Installation' and IsAssigned=1 or IsHidden=0 and IsPresent=1 and DeploymentAction='Uninstallation' and IsAssigned=1\"");
-        log.line(
-            t + millis(16),
-            pid,
-            stid,
-            "Agent",
-            "  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed",
-        );
-        log.line(t + millis(16), pid, stid, "Agent", "  * Search Scope = {Machine}");
-        log.line(t + millis(31), pid, stid, "Setup", "Checking for agent SelfUpdate");
-        log.line(
-            t + millis(31),
-            pid,
-            stid,
-            "Setup",
-            "Client version: Core: 7.6.7600.256  Aux: 7.6.7600.256",
-        );
-        log.line(
-            t + millis(812),
-            pid,
-            stid,
-            "Misc",
-            "Validating signature for C:\\WINDOWS\\SoftwareDistribution\\SelfUpdate\\wuident.cab:",
-        );
-        log.line(t + millis(828), pid, stid, "Misc", " Microsoft signed: Yes");
-        log.line(
-            t + millis(1203),
-            pid,
-            stid,
-            "Setup",
-            "Wuident for the server is up to date",
-        );
-        log.line(
-            t + millis(1203),
-            pid,
-            stid,
-            "PT",
-            "+++++++++++  PT: Synchronizing server updates  +++++++++++",
-        );
-        log.line(t + millis(1203), pid, stid, "PT", &format!("  + ServiceId = {{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}}, Server URL = {URL}/ClientWebService/client.asmx"));
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            "WARNING: Cached cookie has expired or new PID is available",
-        );
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            &format!(
-                "Initializing simple targeting cookie, clientId = {susid}, target group = , DNS name = {}",
-                dns
-            ),
-        );
-        log.line(
-            t + millis(1250),
-            pid,
-            stid,
-            "PT",
-            "PT: Calling GetCookie with auth plugins",
-        );
-        log.line(t + millis(5406), pid, stid, "Agent", "  * Found 0 updates and 71 categories in search; evaluated appl. rules of 1120 out of 1906 deployed entities");
-        log.line(t + millis(5421), pid, stid, "Agent", "*********");
-        log.line(
-            t + millis(5421),
-            pid,
-            stid,
-            "Agent",
-            "**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
-        );
-        log.line(t + millis(5421), pid, stid, "Agent", "*************");
-        log.line(
-            t + millis(5437),
-            pid,
-            stid,
-            "AU",
-            ">>##  RESUMED  ## AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
-        );
-        log.line(t + millis(5437), pid, stid, "AU", "  # 0 updates detected");
-        log.line(t + millis(5437), pid, stid, "AU", "#########");
-        log.line(
-            t + millis(5437),
-            pid,
-            stid,
-            "AU",
-            "##  END  ##  AU: Search for updates [CallId = {B1C9A4D2-5E3F-4A17-9C08-6D2E7F1B3A45}]",
-        );
-        log.line(t + millis(5437), pid, stid, "AU", "#############");
-        log.line(t + millis(5453), pid, stid, "AU", "Featured notifications is disabled.");
         let r = local(ZONE, t + millis(5440));
-        log.line(
-            t + secs(600),
-            pid,
-            stid,
-            "Report",
-            &format!(
-                "REPORT EVENT: {{{}}}\t{} {}:{:03}{}\t1\t147\t101\t{{00000000-0000-0000-0000-000000000000}}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected 0 updates.",
-                rng.guid(),
-                ymd(r),
-                hms(r),
-                ms(r),
-                offset_hhmm(offset_minutes(ZONE, t))
-            ),
+        let report = format!(
+            "REPORT EVENT: {{{}}}\t{} {}:{:03}{}\t1\t147\t101\t{{00000000-0000-0000-0000-000000000000}}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected 0 updates.",
+            rng.guid(),
+            ymd(r),
+            hms(r),
+            ms(r),
+            offset_hhmm(offset_minutes(ZONE, t))
         );
-        log.line(
-            t + secs(601),
+        log.lines(
+            t,
             pid,
             stid,
-            "Report",
-            "CWERReporter finishing event handling. (00000000)",
+            &[
+                (600_000, "Report", &report),
+                (601_000, "Report", "CWERReporter finishing event handling. (00000000)"),
+            ],
         );
         t += step(rng, 22 * 3600 - 3600, 7200);
     }
