@@ -94,6 +94,13 @@ pub struct BundleLine {
     /// Why a bundle that is not `analyzed` could not be.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Findings below `--min-severity`, not listed in `findings` (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl BundleLine {
@@ -106,6 +113,7 @@ impl BundleLine {
             seconds: seconds_since(started),
             status,
             reason: Some(reason),
+            hidden: 0,
         }
     }
 
@@ -141,6 +149,9 @@ pub struct Summary {
     pub not_bundles: Vec<NotABundle>,
     /// Bundles taken from `--resume` files instead of analyzed again.
     pub resumed: u64,
+    /// Findings below `--min-severity`, in all bundles, not listed (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
 }
@@ -148,6 +159,7 @@ pub struct Summary {
 impl Summary {
     fn add(&mut self, line: &BundleLine) {
         self.bundles += 1;
+        self.hidden += line.hidden;
         for f in &line.findings {
             *self.by_signature.entry(f.signature.clone()).or_insert(0) += 1;
         }
@@ -461,9 +473,15 @@ pub fn run(
                 }
             }
             Ok(Message::Done(index, line)) => {
-                // A late answer of an abandoned bundle finds it no longer running: dropped.
-                if running.remove(&index).is_some() {
+                // A late answer of an abandoned bundle finds it no longer running: dropped. One
+                // that arrives past the limit before the check below saw it is past it all the
+                // same: the verdict depends on the time taken, not on when this loop woke up.
+                if let Some((start, _, name)) = running.remove(&index) {
                     dispatched = dispatched.saturating_sub(1);
+                    let line = match options.bundle_timeout {
+                        Some(limit) if start.elapsed() >= limit => timed_out(&name, limit, start),
+                        _ => line,
+                    };
                     observer.finished(&line);
                     done.insert(index, line);
                 }
@@ -482,15 +500,7 @@ pub fn run(
                     continue;
                 };
                 cancel.store(true, Ordering::Relaxed);
-                let line = BundleLine::failed(
-                    &name,
-                    Status::TimedOut,
-                    format!(
-                        "still running after {} s (--bundle-timeout): abandoned",
-                        limit.as_secs_f64()
-                    ),
-                    start,
-                );
+                let line = timed_out(&name, limit, start);
                 observer.finished(&line);
                 done.insert(index, line);
                 dispatched = dispatched.saturating_sub(1);
@@ -501,6 +511,19 @@ pub fn run(
     }
     drop(job_tx);
     summary
+}
+
+/// The line of a bundle past `--bundle-timeout`.
+fn timed_out(name: &str, limit: Duration, start: Instant) -> BundleLine {
+    BundleLine::failed(
+        name,
+        Status::TimedOut,
+        format!(
+            "still running after {} s (--bundle-timeout): abandoned",
+            limit.as_secs_f64()
+        ),
+        start,
+    )
 }
 
 fn worker(
@@ -600,7 +623,9 @@ pub fn triage_bundle(
             .unwrap_or_else(|| "no file in the bundle".to_string());
         return BundleLine::failed(&entry.name, Status::Unreadable, why, start);
     }
+    let listed_from = report.findings.len();
     report.findings.retain(|f| f.severity >= options.min_severity);
+    let hidden = (listed_from - report.findings.len()) as u64;
     BundleLine {
         bundle: entry.name.clone(),
         findings: report
@@ -617,6 +642,7 @@ pub fn triage_bundle(
         seconds: seconds_since(start),
         status: Status::Analyzed,
         reason: None,
+        hidden,
     }
 }
 

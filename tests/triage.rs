@@ -495,3 +495,48 @@ fn a_flag_raised_during_a_parse_unwinds_the_parser_at_its_next_record() {
     );
     assert!(report.files[1].skipped.as_deref().unwrap().starts_with("abandoned"));
 }
+
+#[test]
+fn findings_below_min_severity_are_counted_not_silently_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        sample("wsus2012r2-pool-and-upgrade-two-faults.zip"),
+        dir.path().join("two-faults.zip"),
+    )
+    .unwrap();
+    let all = run(&["triage", dir.path().to_str().unwrap(), "--format", "jsonl"]);
+    let all = jsonl(&all.stdout);
+    let listed = all[0]["findings"].as_array().unwrap().len() as u64;
+    assert!(all[0].get("hidden").is_none(), "nothing hidden without --min-severity");
+
+    let out = run(&[
+        "triage",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--min-severity",
+        "error",
+    ]);
+    let lines = jsonl(&out.stdout);
+    let kept = lines[0]["findings"].as_array().unwrap();
+    assert!(kept.iter().all(|f| f["severity"] == "error"));
+    // The warning (pool memory recycles) and the info (recovered pool) are counted as hidden.
+    let hidden = lines[0]["hidden"].as_u64().unwrap();
+    assert!(hidden >= 2, "{}", lines[0]);
+    assert_eq!(kept.len() as u64 + hidden, listed);
+    assert_eq!(lines.last().unwrap()["summary"]["hidden"].as_u64(), Some(hidden));
+
+    let human = run(&[
+        "triage",
+        dir.path().to_str().unwrap(),
+        "--min-severity",
+        "error",
+        "--format",
+        "human",
+    ]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains(&format!("{hidden} finding(s) below --min-severity are not listed")),
+        "{text}"
+    );
+}

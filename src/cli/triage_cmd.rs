@@ -269,6 +269,12 @@ fn human_summary(summary: &Summary, engine: &Engine, dir: &str) -> String {
         summary.no_finding,
         summary.failed.len()
     ));
+    if summary.hidden > 0 {
+        out.push_str(&format!(
+            "{} finding(s) below --min-severity are not listed.\n",
+            summary.hidden
+        ));
+    }
     if !summary.by_signature.is_empty() {
         let mut rows: Vec<(&String, &u64)> = summary.by_signature.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
