@@ -516,3 +516,19 @@ fn damaged_zip_reports_unsafe_member_names() {
         assert_eq!(f.kind.name(), "windowsupdate-log", "the content is still read");
     }
 }
+
+#[test]
+fn a_file_named_zip_that_is_not_an_archive_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ticket-upload.zip");
+    std::fs::write(&path, b"<html><body>502 Bad Gateway</body></html>\r\n").unwrap();
+    let bundle = wsus_triage::intake::open_bundle(&path, &wsus_triage::intake::Limits::default()).unwrap();
+    assert_eq!(bundle.files.len(), 1);
+    let problems: Vec<String> = bundle.files[0].problems.iter().map(|p| p.to_string()).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("named .zip but is not a zip archive")),
+        "{problems:?}"
+    );
+}

@@ -149,13 +149,27 @@ pub fn open_bundle(path: &Path, limits: &Limits) -> Result<Bundle, BundleError> 
                 walker.expand(format, bytes, "", 1, &[identity], &mut problems);
                 walker.bundle_problems.extend(problems);
             }
-            None => walker.push(BundleFile {
-                path: name,
-                size: meta.len(),
-                source: Source::Disk(path.to_path_buf()),
-                is_archive: false,
-                problems: Vec::new(),
-            }),
+            None => {
+                // A ticket upload named .zip that is not one (an HTML error page, a 7z, a
+                // truncated first block) is read as a plain file, and says so.
+                let lower = name.to_ascii_lowercase();
+                let problems = [(".zip", "zip", "PK"), (".cab", "cabinet", "MSCF")]
+                    .iter()
+                    .filter(|(ext, _, _)| lower.ends_with(ext))
+                    .map(|(ext, what, magic)| {
+                        Problem::new(format!(
+                            "named {ext} but is not a {what} archive (no {magic} signature): read as a plain file"
+                        ))
+                    })
+                    .collect();
+                walker.push(BundleFile {
+                    path: name,
+                    size: meta.len(),
+                    source: Source::Disk(path.to_path_buf()),
+                    is_archive: false,
+                    problems,
+                })
+            }
         }
     }
     Ok(walker.finish(display))
