@@ -413,7 +413,7 @@ fn read_chunk<'a, F: LineFormat>(
 enum TextRef<'a> {
     /// Borrowed from the file's data.
     Data(&'a str),
-    /// Decoded or built by the parser: an index into `Batch::owned`.
+    /// Decoded or built by the parser: an index into `Batch::owned_spans`.
     Owned(u32),
 }
 
@@ -445,7 +445,11 @@ struct CompactRecord<'a> {
 struct Batch<'a> {
     records: Vec<CompactRecord<'a>>,
     values: Vec<ValueRef>,
-    owned: Vec<String>,
+    /// The texts built by the parser (the record engine's joined lines), one after the other: one
+    /// growing buffer rather than an allocation per text.
+    owned: String,
+    /// Where each owned text lies in `owned`.
+    owned_spans: Vec<Range<usize>>,
     layouts: Vec<Vec<String>>,
     /// A stamp per layout (see `Fields::layout`), so the matcher resolves field names once per layout.
     stamps: Vec<u64>,
@@ -480,14 +484,17 @@ impl<'a> Batch<'a> {
         self.records.clear();
         self.values.clear();
         self.owned.clear();
+        self.owned_spans.clear();
         self.layouts.clear();
         self.stamps.clear();
         self.continuation.clear();
     }
 
     fn own(&mut self, s: &str) -> u32 {
-        self.owned.push(s.to_string());
-        (self.owned.len() - 1) as u32
+        let start = self.owned.len();
+        self.owned.push_str(s);
+        self.owned_spans.push(start..self.owned.len());
+        (self.owned_spans.len() - 1) as u32
     }
 
     fn text_ref(&mut self, s: &str, data: &'a [u8], range: &Range<usize>, whole: Option<&'a str>) -> TextRef<'a> {
@@ -565,14 +572,21 @@ impl<'a> Batch<'a> {
             records,
             values,
             owned,
+            owned_spans,
             layouts,
             stamps,
             continuation,
         } = self;
+        let owned_text = |i: u32| -> &str {
+            owned_spans
+                .get(i as usize)
+                .and_then(|span| owned.get(span.clone()))
+                .unwrap_or_default()
+        };
         let resolve = |t: TextRef<'a>| -> &str {
             match t {
                 TextRef::Data(s) => s,
-                TextRef::Owned(i) => owned.get(i as usize).map_or("", String::as_str),
+                TextRef::Owned(i) => owned_text(i),
             }
         };
         let no_names: &[String] = &[];
@@ -585,7 +599,7 @@ impl<'a> Batch<'a> {
                 .unwrap_or_default();
             fields.extend(names.iter().zip(spans).map(|(name, v)| {
                 let value = if v.start == OWNED {
-                    owned.get(v.len as usize).map_or("", String::as_str)
+                    owned_text(v.len)
                 } else {
                     // invariant: the span was cut from this text when the record was compacted
                     text.get(v.start as usize..(v.start + v.len) as usize)
@@ -617,6 +631,7 @@ impl<'a> Batch<'a> {
         }
         values.clear();
         owned.clear();
+        owned_spans.clear();
         layouts.clear();
         stamps.clear();
         continuation.clear();

@@ -10,6 +10,13 @@
 //!
 //! Every line ends up somewhere: in a record (its first line or a continuation line), in a counted
 //! note (ignored lines, lines before the first record), or in a located problem.
+//!
+//! A big file (SoftwareDistribution.log, WindowsUpdate.log) is read in chunks in parallel by
+//! [`super::chunked`]: a chunk starts only at a record start, carries the `tz:` banner in force and
+//! an `until_end` ignore from the chunk before (`Carried`), and each chunk's counts are merged in
+//! file order, so records, problems, notes and the time zone are those of one pass. Layouts whose
+//! lines depend on more than that (end markers, hooks, dates carried to time-only records) are read
+//! in one pass (see `chunkable`).
 
 mod clock;
 pub mod columns;
@@ -19,6 +26,7 @@ pub mod timestamp;
 use self::clock::{Clock, plural, plural_verb};
 use self::def::{BlankLines, LineShape, OtherLines, RecordLayout, TimeSpec, WordMatch, Zone};
 use self::timestamp::{Parsed, offset_seconds};
+use super::chunked::{self, Line, LineFormat, Plan};
 use super::grammar::FormatGrammar;
 use super::{ParseInput, ParseOptions, ParseOutcome, Problems, TextView};
 use crate::intake::decode::{TextEncoding, for_each_line};
@@ -45,11 +53,26 @@ pub trait Hooks {
     fn record(&mut self, _record: &mut PendingRecord<'_>) {}
     /// Notes the hooks want the reader to see, at the end of the file.
     fn finish(&mut self, _notes: &mut Vec<String>) {}
+    /// Whether the hooks do anything. Hooks may carry state from record to record (MSI's running
+    /// actions), so only a file read without hooks is cut into chunks read in parallel.
+    fn acts(&self) -> bool {
+        true
+    }
 }
 
 /// A format without hooks: the declaration says everything.
 pub struct NoHooks;
-impl Hooks for NoHooks {}
+impl Hooks for NoHooks {
+    fn acts(&self) -> bool {
+        false
+    }
+}
+
+/// Where records go: through the format's hooks into the sink.
+struct Out<'o> {
+    hooks: &'o mut dyn Hooks,
+    sink: &'o mut dyn RecordSink,
+}
 
 #[derive(Debug, Clone)]
 enum Value {
@@ -195,24 +218,160 @@ pub fn parse(
     hooks: &mut dyn Hooks,
     sink: &mut dyn RecordSink,
 ) -> ParseOutcome {
-    let view = TextView::new(input.bytes, input.encoding.unwrap_or(TextEncoding::Utf8));
-    let mut run = Run::new(layout, input.options, hooks, sink);
-    if let Some(spec) = layout.time.as_ref().filter(|t| t.zone == Zone::Banner) {
-        run.clock.set_first_banner(first_banner(&view, spec));
-    }
-    let stats = for_each_line(view.data, view.encoding, 1, |n, line| {
-        run.line(n, line);
-        ControlFlow::Continue(())
-    });
-    let terminated = ends_with_line_end(view.data, view.encoding);
-    run.finish(stats.lines, terminated, view.notes(&stats))
+    parse_with_plan(layout, input, hooks, sink, &default_plan())
 }
 
-/// Line processing state for one file.
+/// [`parse`] with another chunk plan (tests compare one pass with chunked reading).
+pub fn parse_with_plan(
+    layout: &RecordLayout,
+    input: &ParseInput<'_>,
+    hooks: &mut dyn Hooks,
+    sink: &mut dyn RecordSink,
+    plan: &Plan,
+) -> ParseOutcome {
+    let view = TextView::new(input.bytes, input.encoding.unwrap_or(TextEncoding::Utf8));
+    let first_banner = layout
+        .time
+        .as_ref()
+        .filter(|t| t.zone == Zone::Banner)
+        .and_then(|spec| first_banner(&view, spec));
+    let mut run = Run::new(layout, input.options, first_banner);
+    let mut out = Out { hooks, sink };
+    let eight_bit = !matches!(
+        view.encoding,
+        TextEncoding::Utf16Le | TextEncoding::Utf16LeBom | TextEncoding::Utf16Be | TextEncoding::Utf16BeBom
+    );
+    let stats = if eight_bit && view.data.len() >= plan.parallel_from && chunkable(layout, out.hooks) {
+        let format = Chunked {
+            layout,
+            options: input.options,
+            first_banner,
+            ansi: view.encoding == TextEncoding::Windows1252,
+        };
+        let (tally, stats) = chunked::read_lines(view.data, view.encoding, &format, Carried::default(), plan, out.sink);
+        if let Some(tally) = tally {
+            run = tally;
+        }
+        stats
+    } else {
+        for_each_line(view.data, view.encoding, 1, |n, line| {
+            run.line(n, line, &mut out);
+            ControlFlow::Continue(())
+        })
+    };
+    let terminated = ends_with_line_end(view.data, view.encoding);
+    run.finish(stats.lines, terminated, view.notes(&stats), &mut out)
+}
+
+/// The chunk plan: [`Plan::default`], or `WSUS_TRIAGE_ENGINE_PLAN=parallel_from:chunk_bytes` (bytes)
+/// so that tests and comparisons can force chunked reading of small files.
+fn default_plan() -> Plan {
+    static PLAN: std::sync::OnceLock<Plan> = std::sync::OnceLock::new();
+    *PLAN.get_or_init(|| {
+        let from_env = std::env::var("WSUS_TRIAGE_ENGINE_PLAN").ok().and_then(|v| {
+            let (from, chunk) = v.split_once(':')?;
+            Some(Plan {
+                parallel_from: from.trim().parse().ok()?,
+                chunk_bytes: chunk.trim().parse().ok()?,
+            })
+        });
+        from_env.unwrap_or_default()
+    })
+}
+
+/// Whether a file of this layout can be read in chunks, each from the state carried to its start
+/// ([`Carried`]: the banner offset in force, an `until_end` ignore). What cannot be known at a
+/// chunk start keeps the file in one pass: records closed by an end marker (CMTrace), hooks (MSI's
+/// running actions; ReportingEvents), and the date in force for records with a time of day only
+/// (a `date_field`, or a time layout without a date).
+fn chunkable(layout: &RecordLayout, hooks: &dyn Hooks) -> bool {
+    layout.end.is_none()
+        && !hooks.acts()
+        && layout
+            .time
+            .as_ref()
+            .is_none_or(|t| t.date_field.is_none() && t.layouts.iter().all(|l| l.has_date()))
+}
+
+/// What a line's reading depends on from the lines before it, besides the open record (a chunk
+/// starts at a record start, see [`Chunked::may_start_chunk`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Carried {
+    /// The offset of the latest `tz:` banner.
+    banner: Option<i32>,
+    /// An `until_end` ignore has matched: every later line is ignored.
+    ignoring_from: Option<(usize, u64)>,
+}
+
+/// The engine as a [`LineFormat`]: each chunk is read by its own [`Run`] (the tally), merged in
+/// file order into what one pass would have counted.
+struct Chunked<'g, 'x> {
+    layout: &'g RecordLayout,
+    options: &'x ParseOptions,
+    first_banner: Option<(i32, u64)>,
+    /// A Windows-1252 file: a non-ASCII line is decoded from 1252 when read.
+    ansi: bool,
+}
+
+impl<'g, 'x> LineFormat for Chunked<'g, 'x> {
+    type State = Carried;
+    type Tally = Option<Run<'g, 'x>>;
+
+    fn line(&self, state: &mut Carried, tally: &mut Self::Tally, line: Line<'_>, sink: &mut dyn RecordSink) {
+        let run = tally.get_or_insert_with(|| Run::new(self.layout, self.options, self.first_banner));
+        run.ignoring_from = state.ignoring_from;
+        run.clock.set_in_force(state.banner);
+        let mut out = Out {
+            hooks: &mut NoHooks,
+            sink,
+        };
+        run.line(line.number, line.text, &mut out);
+        state.ignoring_from = run.ignoring_from;
+        state.banner = run.clock.in_force();
+    }
+
+    fn end_chunk(&self, _state: &mut Carried, tally: &mut Self::Tally, sink: &mut dyn RecordSink) {
+        if let Some(run) = tally {
+            run.flush(&mut Out {
+                hooks: &mut NoHooks,
+                sink,
+            });
+        }
+    }
+
+    fn merge(&self, into: &mut Self::Tally, later: Self::Tally) {
+        match (into.as_mut(), later) {
+            (_, None) => {}
+            (None, later) => *into = later,
+            (Some(run), Some(later)) => run.merge(later),
+        }
+    }
+
+    /// A chunk starts only at a line that starts a record whatever came before: not a blank or
+    /// ignored line, not a line that would continue the record before it.
+    fn may_start_chunk(&self, raw: &[u8]) -> bool {
+        if self.ansi && !raw.is_ascii() {
+            return false;
+        }
+        let Ok(line) = std::str::from_utf8(raw) else {
+            return false;
+        };
+        let body = line.trim_start_matches(['\0', '\u{feff}']);
+        if body.trim().is_empty() || self.layout.ignores.iter().any(|ig| ig.regex.is_match(body)) {
+            return false;
+        }
+        match self.layout.start.as_ref().map(|s| s.is_match(body)) {
+            Some(true) => true,
+            _ if self.layout.other_lines != OtherLines::Continue => true,
+            Some(false) => false,
+            None => matches!(read_layouts(self.layout, body, &mut String::new()), Read::Fields(..)),
+        }
+    }
+}
+
+/// Line processing state for one file (or one chunk of it).
 struct Run<'g, 'x> {
     layout: &'g RecordLayout,
-    hooks: &'x mut dyn Hooks,
-    sink: &'x mut dyn RecordSink,
     pending: Option<PendingRecord<'g>>,
     clock: Clock<'x>,
     problems: Problems,
@@ -228,18 +387,13 @@ struct Run<'g, 'x> {
 }
 
 impl<'g, 'x> Run<'g, 'x> {
-    fn new(
-        layout: &'g RecordLayout,
-        options: &'x ParseOptions,
-        hooks: &'x mut dyn Hooks,
-        sink: &'x mut dyn RecordSink,
-    ) -> Run<'g, 'x> {
+    fn new(layout: &'g RecordLayout, options: &'x ParseOptions, first_banner: Option<(i32, u64)>) -> Run<'g, 'x> {
+        let mut clock = Clock::new(options);
+        clock.set_first_banner(first_banner);
         Run {
             layout,
-            hooks,
-            sink,
             pending: None,
-            clock: Clock::new(options),
+            clock,
             problems: Problems::default(),
             deferred: None,
             records: 0,
@@ -252,7 +406,7 @@ impl<'g, 'x> Run<'g, 'x> {
         }
     }
 
-    fn line(&mut self, n: u64, line: &str) {
+    fn line(&mut self, n: u64, line: &str, out: &mut Out<'_>) {
         if let Some((class, problem)) = self.deferred.take() {
             self.problems.push(class, problem);
         }
@@ -270,7 +424,7 @@ impl<'g, 'x> Run<'g, 'x> {
             count(&mut self.ignored, i, n);
             if self.layout.ignores[i].until_end {
                 // invariant: i comes from position() above
-                self.flush();
+                self.flush(out);
                 self.ignoring_from = Some((i, n));
             }
             return;
@@ -282,14 +436,14 @@ impl<'g, 'x> Run<'g, 'x> {
         }
         let blank = body.trim().is_empty();
         if self.layout.end.is_some() {
-            self.end_mode_line(n, line, body_start, blank);
+            self.end_mode_line(n, line, body_start, blank, out);
         } else {
-            self.start_mode_line(n, line, body_start, blank);
+            self.start_mode_line(n, line, body_start, blank, out);
         }
     }
 
     /// A format whose records end at a marker (CMTrace `]LOG]!>`).
-    fn end_mode_line(&mut self, n: u64, line: &str, body_start: usize, blank: bool) {
+    fn end_mode_line(&mut self, n: u64, line: &str, body_start: usize, blank: bool, out: &mut Out<'_>) {
         let body = &line[body_start..]; // invariant: as in `line`
         let starts = self.layout.start.as_ref().is_some_and(|s| s.is_match(body));
         let ends = self.layout.end.as_ref().is_some_and(|e| e.is_match(body));
@@ -297,7 +451,7 @@ impl<'g, 'x> Run<'g, 'x> {
             if !starts {
                 open.append(line);
                 if ends {
-                    self.finish_marked(false);
+                    self.finish_marked(false, out);
                 }
                 return;
             }
@@ -309,20 +463,20 @@ impl<'g, 'x> Run<'g, 'x> {
                     format!("the record is not closed before line {n} starts the next one"),
                 ),
             );
-            self.finish_marked(true);
+            self.finish_marked(true, out);
         }
         if blank {
             return;
         }
         self.pending = Some(PendingRecord::new(n, line, body_start));
         if ends {
-            self.finish_marked(false);
+            self.finish_marked(false, out);
         }
     }
 
     /// Reads the fields of an end-marked record from its whole text and emits it.
     /// `cut`: the record has no end marker (already reported), so its layout cannot be read either.
-    fn finish_marked(&mut self, cut: bool) {
+    fn finish_marked(&mut self, cut: bool, out: &mut Out<'_>) {
         let Some(mut rec) = self.pending.take() else {
             return;
         };
@@ -334,7 +488,7 @@ impl<'g, 'x> Run<'g, 'x> {
             .as_ref()
             .is_none_or(|s| s.is_match(&rec.text[body_start..]));
         match self.read(&rec.text[body_start..], rec.line) {
-            Read::Fields(fields, parsed) => {
+            Read::Fields(fields, parsed, _) => {
                 rec.fields = shift(fields, body_start);
                 rec.time = self.clock.resolve(self.layout.time.as_ref(), parsed, &rec);
             }
@@ -351,11 +505,11 @@ impl<'g, 'x> Run<'g, 'x> {
                 Problem::at_line(rec.line, "the record does not have the layout of this format"),
             ),
         }
-        self.emit(rec);
+        self.emit(rec, out);
     }
 
     /// A format whose records start at a recognizable line (every other format).
-    fn start_mode_line(&mut self, n: u64, line: &str, body_start: usize, blank: bool) {
+    fn start_mode_line(&mut self, n: u64, line: &str, body_start: usize, blank: bool, out: &mut Out<'_>) {
         if blank {
             if self.layout.blank_lines == BlankLines::Continue
                 && let Some(p) = self.pending.as_mut()
@@ -372,8 +526,8 @@ impl<'g, 'x> Run<'g, 'x> {
             self.read(body, n)
         };
         let reason = match read {
-            Read::Fields(fields, parsed) => {
-                self.flush();
+            Read::Fields(fields, parsed, _) => {
+                self.flush(out);
                 let mut rec = PendingRecord::new(n, line, body_start);
                 rec.fields = shift(fields, body_start);
                 rec.time = self.clock.resolve(self.layout.time.as_ref(), parsed, &rec);
@@ -385,7 +539,7 @@ impl<'g, 'x> Run<'g, 'x> {
         };
         if gate == Some(true) {
             // The start pattern says this line begins a record; its layout could not be read.
-            self.flush();
+            self.flush(out);
             self.deferred = Some(("line not in any layout", Problem::at_line(n, reason)));
             self.pending = Some(PendingRecord::new(n, line, body_start));
             return;
@@ -395,11 +549,11 @@ impl<'g, 'x> Run<'g, 'x> {
                 Some(p) => p.append(line),
                 None => {
                     self.orphan(n, 1);
-                    self.emit(PendingRecord::new(n, line, body_start));
+                    self.emit(PendingRecord::new(n, line, body_start), out);
                 }
             },
             OtherLines::Record | OtherLines::Problem => {
-                self.flush();
+                self.flush(out);
                 if self.layout.other_lines == OtherLines::Problem {
                     self.deferred = Some(("line not in any layout", Problem::at_line(n, reason)));
                 }
@@ -410,49 +564,35 @@ impl<'g, 'x> Run<'g, 'x> {
 
     /// Reads a record's fields with the first layout that fits.
     fn read(&mut self, body: &str, line: u64) -> Read<'g> {
-        let layout = self.layout;
-        let mut bad_time = None;
-        for (i, l) in layout.layouts.iter().enumerate() {
-            let fields: Vec<(&'g str, Range<usize>)> = match &l.shape {
-                LineShape::Columns {
-                    separator,
-                    columns,
-                    rest,
-                } => match columns::split(body, *separator, columns, rest.as_deref()) {
-                    Some(f) => f,
-                    None => continue,
-                },
-                LineShape::Pattern { regex, names } => match regex.captures(body) {
-                    Some(caps) => names
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(g, name)| Some((name.as_deref()?, caps.get(g)?.range())))
-                        .collect(),
-                    None => continue,
-                },
-            };
-            let parsed = match &layout.time {
-                Some(spec) => match time_text(spec, body, &fields, &mut self.scratch) {
-                    None => None,
-                    Some(()) => match spec.layouts.iter().find_map(|t| t.parse(&self.scratch)) {
-                        Some(p) => Some(p),
-                        None => {
-                            bad_time.get_or_insert_with(|| self.scratch.clone());
-                            continue;
-                        }
-                    },
-                },
-                None => None,
-            };
-            if l.note.is_some() {
-                count(&mut self.layout_notes, i, line);
-            }
-            return Read::Fields(fields, parsed);
+        let read = read_layouts(self.layout, body, &mut self.scratch);
+        if let Read::Fields(_, _, i) = read
+            && self.layout.layouts.get(i).is_some_and(|l| l.note.is_some())
+        {
+            count(&mut self.layout_notes, i, line);
         }
-        match bad_time {
-            Some(text) => Read::BadTime(text),
-            None => Read::NoMatch,
+        read
+    }
+
+    /// Adds what the next chunk of the file counted, as if its lines had been read here.
+    fn merge(&mut self, later: Run<'g, 'x>) {
+        // The next chunk's first line would have pushed the problem held back at this one's end.
+        if let Some((class, problem)) = self.deferred.take() {
+            self.problems.push(class, problem);
         }
+        self.problems.merge(later.problems);
+        self.deferred = later.deferred;
+        // Empty: a chunk's open record is emitted at its end (`end_chunk`).
+        self.pending = later.pending;
+        self.clock.merge(later.clock);
+        self.records += later.records;
+        self.ignoring_from = later.ignoring_from;
+        merge_counts(&mut self.ignored, later.ignored);
+        merge_counts(&mut self.layout_notes, later.layout_notes);
+        self.orphans = match (self.orphans, later.orphans) {
+            (Some((n, first, _)), Some((m, _, last))) => Some((n + m, first, last)),
+            (mine, theirs) => mine.or(theirs),
+        };
+        self.nul_lines += later.nul_lines;
     }
 
     fn orphan(&mut self, line: u64, lines: u64) {
@@ -461,17 +601,17 @@ impl<'g, 'x> Run<'g, 'x> {
         o.2 = line + lines - 1;
     }
 
-    fn flush(&mut self) {
+    fn flush(&mut self, out: &mut Out<'_>) {
         if let Some(rec) = self.pending.take() {
-            self.emit(rec);
+            self.emit(rec, out);
         }
     }
 
-    fn emit(&mut self, mut rec: PendingRecord<'g>) {
+    fn emit(&mut self, mut rec: PendingRecord<'g>, out: &mut Out<'_>) {
         self.severity(&mut rec);
         self.extract(&mut rec);
-        self.hooks.record(&mut rec);
-        rec.emit(self.sink);
+        out.hooks.record(&mut rec);
+        rec.emit(out.sink);
         self.records += 1;
     }
 
@@ -524,7 +664,7 @@ impl<'g, 'x> Run<'g, 'x> {
         }
     }
 
-    fn finish(mut self, lines: u64, terminated: bool, mut notes: Vec<String>) -> ParseOutcome {
+    fn finish(mut self, lines: u64, terminated: bool, mut notes: Vec<String>, out: &mut Out<'_>) -> ParseOutcome {
         if let Some(open) = self.pending.as_ref()
             && self.layout.end.is_some()
         {
@@ -532,9 +672,9 @@ impl<'g, 'x> Run<'g, 'x> {
                 "record without end marker",
                 Problem::at_line(open.line, "the last record has no end marker: the file is cut short"),
             );
-            self.finish_marked(true);
+            self.finish_marked(true, out);
         }
-        self.flush();
+        self.flush(out);
         if let Some((class, mut problem)) = self.deferred.take() {
             if !terminated && problem.line == Some(lines) {
                 problem.message = format!(
@@ -581,7 +721,7 @@ impl<'g, 'x> Run<'g, 'x> {
         }
         let time_zone = self.clock.describe(self.layout.time.as_ref());
         notes.append(&mut self.clock.take_notes());
-        self.hooks.finish(&mut notes);
+        out.hooks.finish(&mut notes);
         ParseOutcome {
             records: self.records,
             problems: self.problems.finish(),
@@ -592,7 +732,8 @@ impl<'g, 'x> Run<'g, 'x> {
 }
 
 enum Read<'g> {
-    Fields(Vec<(&'g str, Range<usize>)>, Option<Parsed>),
+    /// The fields, the time and the index of the layout that read them.
+    Fields(Vec<(&'g str, Range<usize>)>, Option<Parsed>, usize),
     /// A layout read the line but its time is not a valid time (the text).
     BadTime(String),
     NoMatch,
@@ -615,6 +756,56 @@ fn sub_value(source: &Value, range: Range<usize>, text: &str) -> Value {
 
 fn count(map: &mut BTreeMap<usize, (u64, u64)>, key: usize, line: u64) {
     map.entry(key).or_insert((0, line)).0 += 1;
+}
+
+/// Adds the counts of a later chunk: the first line stays the earliest.
+fn merge_counts(map: &mut BTreeMap<usize, (u64, u64)>, later: BTreeMap<usize, (u64, u64)>) {
+    for (key, (n, first)) in later {
+        map.entry(key).or_insert((0, first)).0 += n;
+    }
+}
+
+/// Reads a line's fields with the first layout of `layout` that fits (with a valid time).
+fn read_layouts<'g>(layout: &'g RecordLayout, body: &str, scratch: &mut String) -> Read<'g> {
+    let mut bad_time = None;
+    for (i, l) in layout.layouts.iter().enumerate() {
+        let fields: Vec<(&'g str, Range<usize>)> = match &l.shape {
+            LineShape::Columns {
+                separator,
+                columns,
+                rest,
+            } => match columns::split(body, *separator, columns, rest.as_deref()) {
+                Some(f) => f,
+                None => continue,
+            },
+            LineShape::Pattern { regex, names } => match regex.captures(body) {
+                Some(caps) => names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(g, name)| Some((name.as_deref()?, caps.get(g)?.range())))
+                    .collect(),
+                None => continue,
+            },
+        };
+        let parsed = match &layout.time {
+            Some(spec) => match time_text(spec, body, &fields, scratch) {
+                None => None,
+                Some(()) => match spec.layouts.iter().find_map(|t| t.parse(scratch)) {
+                    Some(p) => Some(p),
+                    None => {
+                        bad_time.get_or_insert_with(|| scratch.clone());
+                        continue;
+                    }
+                },
+            },
+            None => None,
+        };
+        return Read::Fields(fields, parsed, i);
+    }
+    match bad_time {
+        Some(text) => Read::BadTime(text),
+        None => Read::NoMatch,
+    }
 }
 
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {

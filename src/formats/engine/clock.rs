@@ -63,6 +63,32 @@ impl<'x> Clock<'x> {
         self.banners.insert(offset);
     }
 
+    /// The banner offset in force (carried from chunk to chunk when a file is read in chunks).
+    pub(super) fn in_force(&self) -> Option<i32> {
+        self.banner
+    }
+
+    /// Puts in force the offset of the latest banner before a chunk.
+    pub(super) fn set_in_force(&mut self, banner: Option<i32>) {
+        self.banner = banner;
+    }
+
+    /// Adds what the clock of the next chunk of the file counted. The date in force for records
+    /// with a time only is not carried: files that need it are read in one pass.
+    pub(super) fn merge(&mut self, later: Clock<'x>) {
+        self.banner = later.banner;
+        self.banners.extend(later.banners);
+        self.before_first_banner += later.before_first_banner;
+        self.offsets.extend(later.offsets);
+        self.without_offset += later.without_offset;
+        self.timed += later.timed;
+        self.undated += later.undated;
+        self.date = later.date.or(self.date);
+        self.last_time = later.last_time.or(self.last_time);
+        self.date_order = self.date_order.or(later.date_order);
+        self.notes.extend(later.notes);
+    }
+
     /// Notes about dates (ambiguous day/month order, records without a date).
     pub(super) fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)

@@ -143,6 +143,19 @@ impl TimeLayout {
         })
     }
 
+    /// Whether every text this layout reads has a date (year, month and day), so a record's time
+    /// never depends on the date of the records before it.
+    pub fn has_date(&self) -> bool {
+        let has = |unit: Unit| {
+            self.tokens.iter().any(|t| match t {
+                Tok::Num { unit: u, .. } => *u == unit,
+                Tok::Year2 => unit == Unit::Year,
+                _ => false,
+            })
+        };
+        has(Unit::Year) && has(Unit::Month) && has(Unit::Day)
+    }
+
     /// Reads `text`, which must be used up entirely.
     pub fn parse(&self, text: &str) -> Option<Parsed> {
         let mut rest = text;
