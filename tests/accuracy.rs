@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use wsus_triage::diagnosis::{Evidence, Finding};
-use wsus_triage::intake::decode;
 use wsus_triage::pipeline::{Engine, Options, run_bundle};
 use wsus_triage::records::{Position, Record, RecordSink};
 
@@ -179,20 +178,7 @@ fn archive_members(bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
 // ------------------------------------------------------------------------------------------------
 // Citation honesty.
 
-/// The text of line `n` (1-based) of a file, decoded as the tool decodes it.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = decode::sniff(bytes);
-    let (data, _) = decode::data_bytes(bytes, enc);
-    let mut found = None;
-    decode::for_each_line(data, enc, 1, |i, l| {
-        if i == n {
-            found = Some(l.to_string());
-            return std::ops::ControlFlow::Break(());
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 /// XML with the whitespace between tags removed and entities unescaped, so the evtx crate's
 /// indented rendering and the tool's compact one compare.

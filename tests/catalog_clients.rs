@@ -10,11 +10,9 @@
 #[path = "support/regf_writer.rs"]
 mod regf_writer;
 
-use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use wsus_triage::diagnosis::Finding;
 use wsus_triage::grammars::{GrammarFile, GrammarFiles};
-use wsus_triage::intake::decode::{data_bytes, for_each_line, sniff};
 use wsus_triage::intake::{Bundle, Limits};
 use wsus_triage::pipeline::{BundleReport, Engine, Options, run_opened};
 use wsus_triage::signatures::Severity;
@@ -86,20 +84,7 @@ fn none_of_mine_alarms(report: &BundleReport) {
     assert!(loud.is_empty(), "{loud:#?}");
 }
 
-/// Line `n` (1-based) of a file as the decoder numbers lines.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = sniff(bytes);
-    let (data, _) = data_bytes(bytes, enc);
-    let mut found = None;
-    for_each_line(data, enc, 1, |i, line| {
-        if i == n {
-            found = Some(line.to_string());
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 /// Every cited excerpt is exactly the line it is cited at, in the file it names.
 fn citations_stand(files: &Files, f: &Finding) {

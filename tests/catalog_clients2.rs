@@ -16,7 +16,7 @@ use evtx_writer::{Event, write_evtx};
 use regf_writer::{Data, HiveWriter};
 use std::path::Path;
 use wsus_triage::diagnosis::Finding;
-use wsus_triage::intake::{Bundle, Limits, decode};
+use wsus_triage::intake::{Bundle, Limits};
 use wsus_triage::pipeline::{BundleReport, Engine, Options, run_opened};
 
 /// The signatures this file covers.
@@ -101,20 +101,7 @@ fn level(f: &Finding) -> (&'static str, &'static str) {
     (f.severity.name(), f.confidence.name())
 }
 
-/// The text of line `n` (1-based) of a file, decoded as the tool decodes it.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = decode::sniff(bytes);
-    let (data, _) = decode::data_bytes(bytes, enc);
-    let mut found = None;
-    decode::for_each_line(data, enc, 1, |i, l| {
-        if i == n {
-            found = Some(l.to_string());
-            return std::ops::ControlFlow::Break(());
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 /// Every cited excerpt stands at the cited line of the cited file (or, for a hive, under the
 /// cited key); returns the cited texts for further checks.

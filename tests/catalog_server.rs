@@ -15,10 +15,8 @@ use chrono::NaiveDateTime;
 use evtx_writer::{Event, providers, write_evtx};
 use regf_writer::{Data, HiveWriter};
 use std::io::Write;
-use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use wsus_triage::diagnosis::Finding;
-use wsus_triage::intake::decode;
 use wsus_triage::intake::{Bundle, Limits};
 use wsus_triage::pipeline::{BundleReport, Engine, Options, run_opened};
 use wsus_triage::signatures::Severity;
@@ -96,20 +94,7 @@ impl Files {
     }
 }
 
-/// Line `n` (1-based) of a file, decoded as the tool decodes it.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = decode::sniff(bytes);
-    let (data, _) = decode::data_bytes(bytes, enc);
-    let mut found = None;
-    decode::for_each_line(data, enc, 1, |i, l| {
-        if i == n {
-            found = Some(l.to_string());
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 fn finding<'r>(report: &'r BundleReport, id: &str) -> &'r Finding {
     report.findings.iter().find(|f| f.signature == id).unwrap_or_else(|| {

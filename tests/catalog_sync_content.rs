@@ -13,10 +13,9 @@ mod evtx_writer;
 
 use chrono::NaiveDateTime;
 use evtx_writer::{Event, providers, write_evtx};
-use std::ops::ControlFlow;
 use std::sync::OnceLock;
 use wsus_triage::diagnosis::{Evidence, Finding};
-use wsus_triage::intake::{Bundle, Limits, decode};
+use wsus_triage::intake::{Bundle, Limits};
 use wsus_triage::pipeline::{BundleReport, Engine, Options, run_opened};
 
 // ---------------------------------------------------------------------------------------------
@@ -203,20 +202,7 @@ fn assert_quiet(report: &BundleReport, id: &str) {
     assert!(loud.is_empty(), "{loud:#?}");
 }
 
-/// The text of line `n` (1-based) of a file, decoded as the tool decodes it.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = decode::sniff(bytes);
-    let (data, _) = decode::data_bytes(bytes, enc);
-    let mut found = None;
-    decode::for_each_line(data, enc, 1, |i, l| {
-        if i == n {
-            found = Some(l.to_string());
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 /// The finding cites `needle` from `path`, and the cited text stands exactly there: the whole
 /// line `line` of a text file, or record `record` of an EVTX file. Returns the evidence.

@@ -7,7 +7,6 @@
 mod make_samples;
 
 use std::path::{Path, PathBuf};
-use wsus_triage::intake::decode;
 use wsus_triage::pipeline::{BundleReport, Engine, Options, run_bundle};
 
 fn samples() -> PathBuf {
@@ -24,20 +23,7 @@ fn analyze(path: &Path, threads: usize) -> BundleReport {
     pool.install(|| run_bundle(&engine, path, &options)).unwrap()
 }
 
-/// The text of line `n` (1-based) of a file, decoded as the tool decodes it.
-fn line_of(bytes: &[u8], n: u64) -> Option<String> {
-    let enc = decode::sniff(bytes);
-    let (data, _) = decode::data_bytes(bytes, enc);
-    let mut found = None;
-    decode::for_each_line(data, enc, 1, |i, l| {
-        if i == n {
-            found = Some(l.to_string());
-            return std::ops::ControlFlow::Break(());
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    found
-}
+use wsus_triage::intake::decode::line_at as line_of;
 
 #[test]
 fn committed_samples_are_what_the_generator_writes() {

@@ -129,6 +129,22 @@ pub struct LineStats {
 /// Size of the UTF-16 decoding block; bounds memory whatever the file size.
 const BLOCK: usize = 1 << 20;
 
+/// The text of line `n` (1-based) of a file's bytes, decoded as the parsers decode it (what a
+/// citation of that line must show).
+pub fn line_at(bytes: &[u8], n: u64) -> Option<String> {
+    let encoding = sniff(bytes);
+    let (data, _) = data_bytes(bytes, encoding);
+    let mut found = None;
+    for_each_line(data, encoding, 1, |i, line| {
+        if i == n {
+            found = Some(line.to_string());
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
 /// Calls `f(line_number, line)` for every line of `data` (already without BOM), `first_line` being
 /// the number of the first. Lines end at `\n` with a trailing `\r` removed; a text without any
 /// `\n` but with `\r` (old Mac style) is split at `\r`. Stops early when `f` breaks.
@@ -289,6 +305,16 @@ mod tests {
             v.extend_from_slice(&u.to_le_bytes());
         }
         v
+    }
+
+    #[test]
+    fn line_at_reads_the_numbered_line_of_any_encoding() {
+        let text = "first\r\nsecond 0x8024401C\r\nthird";
+        assert_eq!(line_at(text.as_bytes(), 2).as_deref(), Some("second 0x8024401C"));
+        assert_eq!(line_at(&utf16le(text, true), 3).as_deref(), Some("third"));
+        assert_eq!(line_at(&utf16le(text, false), 1).as_deref(), Some("first"));
+        assert_eq!(line_at(text.as_bytes(), 4), None);
+        assert_eq!(line_at(text.as_bytes(), 0), None);
     }
 
     #[test]
