@@ -1094,6 +1094,7 @@ pub fn signatures_involving(reading: &Reading, catalog: &Catalog) -> Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     fn book(text: &str) -> Result<CodeBook, GrammarError> {
         CodeBook::from_files(&GrammarFiles {
@@ -1106,7 +1107,7 @@ mod tests {
     }
 
     #[test]
-    fn statuses_parse_with_and_without_substatus() {
+    fn statuses_parse_with_and_without_substatus() -> TestResult {
         assert_eq!(parse_status("401"), Some((401, None)));
         assert_eq!(parse_status("401.2"), Some((401, Some(2))));
         assert_eq!(parse_status("403.503"), Some((403, Some(503))));
@@ -1114,10 +1115,11 @@ mod tests {
         assert_eq!(parse_status("700"), None);
         assert_eq!(parse_status("401."), None);
         assert_eq!(parse_status("401.x"), None);
+        Ok(())
     }
 
     #[test]
-    fn values_are_checked_per_table() {
+    fn values_are_checked_per_table() -> TestResult {
         let ok = book(
             r#"source = "https://example.invalid/ref"
 hresult = [{ value = "0x80244017", name = "WU_E_PT_HTTP_STATUS_DENIED", meaning = "HTTP 401", related = ["401"] }]
@@ -1125,9 +1127,9 @@ win32 = [{ value = 12002, name = "ERROR_WINHTTP_TIMEOUT", meaning = "timed out" 
 http = [{ value = "401", name = "Access denied", meaning = "no credentials" }]
 "#,
         )
-        .unwrap();
+        .must()?;
         assert_eq!(ok.counts(), [1, 1, 0, 1, 0, 0]);
-        let inferred = book(r#"win32 = [{ value = 5, name = "X", meaning = "m", inferred = true }]"#).unwrap();
+        let inferred = book(r#"win32 = [{ value = 5, name = "X", meaning = "m", inferred = true }]"#).must()?;
         assert_eq!(
             inferred.win32(5).map(|e| e.source.clone()),
             Some(None),
@@ -1184,10 +1186,11 @@ http = [{ value = "401", name = "Access denied", meaning = "no credentials" }]
             assert!(err.contains(why), "{bad}: {err}");
             assert!(err.contains("grammars/codes/test.toml"), "{err}");
         }
+        Ok(())
     }
 
     #[test]
-    fn a_later_grammar_folder_overrides_an_embedded_value() {
+    fn a_later_grammar_folder_overrides_an_embedded_value() -> TestResult {
         let entry = |meaning: &str, origin: &str| {
             GrammarFile {
             path: format!("codes/{origin}.toml"),
@@ -1199,7 +1202,8 @@ http = [{ value = "401", name = "Access denied", meaning = "no credentials" }]
         let b = CodeBook::from_files(&GrammarFiles {
             files: vec![entry("first", "embedded"), entry("second", "/tmp/extra")],
         })
-        .unwrap();
+        .must()?;
         assert_eq!(b.win32(5).map(|e| e.meaning.as_str()), Some("second"));
+        Ok(())
     }
 }

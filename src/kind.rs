@@ -99,13 +99,15 @@ impl fmt::Display for FileKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     #[test]
-    fn names_round_trip_and_match_serde() {
+    fn names_round_trip_and_match_serde() -> TestResult {
         for kind in FileKind::ALL {
             assert_eq!(FileKind::from_name(kind.name()), Some(kind));
-            let json = serde_json::to_string(&kind).unwrap();
+            let json = serde_json::to_string(&kind).must()?;
             assert_eq!(json, format!("\"{}\"", kind.name()));
         }
+        Ok(())
     }
 }

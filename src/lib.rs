@@ -26,6 +26,8 @@ pub mod records;
 pub mod registry;
 pub mod report;
 pub mod signatures;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod timeline;
 pub mod triage;
 

@@ -1,6 +1,8 @@
 //! The `wsus-triage` binary: a thin shell over the library (see `cli`).
 
 mod cli;
+#[cfg(test)]
+mod testing;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -588,17 +588,18 @@ fn systemtime_rule(raw: &[u8]) -> Option<Transition> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
     use chrono::{NaiveDate, NaiveDateTime};
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+        // An impossible date gives the epoch, which no assertion expects: the test fails there.
         NaiveDate::from_ymd_opt(y, mo, d)
-            .unwrap()
-            .and_hms_opt(h, mi, 0)
-            .unwrap()
+            .and_then(|d| d.and_hms_opt(h, mi, 0))
+            .unwrap_or_default()
     }
 
     #[test]
-    fn key_paths_are_normalized() {
+    fn key_paths_are_normalized() -> TestResult {
         assert_eq!(
             normalize_key(r"HKEY_LOCAL_MACHINE\Software\Policies\Microsoft\Windows\WindowsUpdate\"),
             r"HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate"
@@ -614,10 +615,11 @@ mod tests {
             normalize_key(r"HKEY_LOCAL_MACHINE\system\Select"),
             r"HKLM\SYSTEM\Select"
         );
+        Ok(())
     }
 
     #[test]
-    fn data_decodes_by_type() {
+    fn data_decodes_by_type() -> TestResult {
         let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
         assert_eq!(
             ValueData::decode(ValueType::Sz, &utf16("D:\\WSUS\0"), StringBytes::Utf16Le).render(),
@@ -647,10 +649,11 @@ mod tests {
         assert_eq!(ValueType::from_name("REG_0x4000"), Some(ValueType::Other(0x4000)));
         assert_eq!(ValueType::Other(0x4000).name(), "REG_0x4000");
         assert_eq!(ValueType::from_name("reg_expand_sz"), Some(ValueType::ExpandSz));
+        Ok(())
     }
 
     #[test]
-    fn lookups_are_case_insensitive_and_resolve_the_current_control_set() {
+    fn lookups_are_case_insensitive_and_resolve_the_current_control_set() -> TestResult {
         let mut r = Registry::new();
         r.apply(RegValue::set(
             r"HKEY_LOCAL_MACHINE\SYSTEM\Select",
@@ -690,6 +693,7 @@ mod tests {
         });
         assert!(!r.has_key(r"HKLM\SYSTEM\CurrentControlSet\Services\WsusService"));
         assert_eq!(r.value_count(), 2);
+        Ok(())
     }
 
     fn systemtime(month: u16, dow: u16, week: u16, hour: u16) -> ValueData {
@@ -697,7 +701,7 @@ mod tests {
         ValueData::Bytes(words.iter().flat_map(|w| w.to_le_bytes()).collect())
     }
 
-    fn zone(values: &[(&str, ValueData)]) -> LocalZone {
+    fn zone(values: &[(&str, ValueData)]) -> Result<LocalZone, String> {
         let mut r = Registry::new();
         for (name, data) in values {
             let kind = match data {
@@ -707,11 +711,11 @@ mod tests {
             };
             r.apply(RegValue::set(TIME_ZONE_KEY, *name, kind, data.clone()));
         }
-        r.time_zone().expect("a zone")
+        r.time_zone().must()
     }
 
     #[test]
-    fn w_europe_zone_follows_its_dst_rule() {
+    fn w_europe_zone_follows_its_dst_rule() -> TestResult {
         let z = zone(&[
             ("Bias", ValueData::Dword(-60i32 as u32)),
             ("StandardBias", ValueData::Dword(0)),
@@ -719,14 +723,15 @@ mod tests {
             ("StandardStart", systemtime(10, 0, 5, 3)),
             ("DaylightStart", systemtime(3, 0, 5, 2)),
             ("TimeZoneKeyName", ValueData::Text("W. Europe Standard Time".into())),
-        ]);
+        ])?;
         assert_eq!(z.describe(), "W. Europe Standard Time");
         assert_eq!(z.to_utc(at(2024, 11, 20, 10, 14)), at(2024, 11, 20, 9, 14));
         assert_eq!(z.to_utc(at(2024, 7, 1, 12, 0)), at(2024, 7, 1, 10, 0));
+        Ok(())
     }
 
     #[test]
-    fn zone_without_dst_keeps_one_offset() {
+    fn zone_without_dst_keeps_one_offset() -> TestResult {
         // India Standard Time: UTC+05:30 all year, transition months 0.
         let z = zone(&[
             ("Bias", ValueData::Dword(-330i32 as u32)),
@@ -735,15 +740,18 @@ mod tests {
             ("StandardStart", systemtime(0, 0, 0, 0)),
             ("DaylightStart", systemtime(0, 0, 0, 0)),
             ("TimeZoneKeyName", ValueData::Text("India Standard Time".into())),
-        ]);
-        let LocalZone::Windows(w) = &z else { panic!("{z:?}") };
+        ])?;
+        let LocalZone::Windows(w) = &z else {
+            return Err(format!("not a Windows zone: {z:?}"));
+        };
         assert_eq!((w.standard_start, w.daylight_start), (None, None));
         assert_eq!(z.to_utc(at(2024, 7, 1, 12, 0)), at(2024, 7, 1, 6, 30));
         assert_eq!(z.to_utc(at(2024, 1, 1, 12, 0)), at(2024, 1, 1, 6, 30));
+        Ok(())
     }
 
     #[test]
-    fn southern_hemisphere_zone_has_dst_over_new_year() {
+    fn southern_hemisphere_zone_has_dst_over_new_year() -> TestResult {
         // AUS Eastern Standard Time: UTC+10, DST (UTC+11) from the first Sunday of October
         // 02:00 to the first Sunday of April 03:00.
         let z = zone(&[
@@ -753,17 +761,18 @@ mod tests {
             ("StandardStart", systemtime(4, 0, 1, 3)),
             ("DaylightStart", systemtime(10, 0, 1, 2)),
             ("TimeZoneKeyName", ValueData::Text("AUS Eastern Standard Time".into())),
-        ]);
+        ])?;
         assert_eq!(
             z.to_utc(at(2024, 1, 15, 12, 0)),
             at(2024, 1, 15, 1, 0),
             "January: UTC+11"
         );
         assert_eq!(z.to_utc(at(2024, 7, 15, 12, 0)), at(2024, 7, 15, 2, 0), "July: UTC+10");
+        Ok(())
     }
 
     #[test]
-    fn zone_needs_a_bias() {
+    fn zone_needs_a_bias() -> TestResult {
         let mut r = Registry::new();
         r.apply(RegValue::set(
             TIME_ZONE_KEY,
@@ -772,5 +781,6 @@ mod tests {
             ValueData::Text("X".into()),
         ));
         assert_eq!(r.time_zone(), None);
+        Ok(())
     }
 }

@@ -743,13 +743,14 @@ pub fn parse_time(text: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
     use chrono::NaiveDate;
 
     fn at(s: u32, ms: u32) -> Timestamp {
         Timestamp::utc(
             NaiveDate::from_ymd_opt(2024, 11, 20)
                 .and_then(|d| d.and_hms_milli_opt(9, 0, s, ms))
-                .unwrap(),
+                .unwrap_or_default(),
         )
     }
 
@@ -769,19 +770,20 @@ mod tests {
     }
 
     #[test]
-    fn nearly_sorted_files_give_one_run_and_the_merge_interleaves_files_in_time_order() {
-        let dir = tempfile::tempdir().unwrap();
+    fn nearly_sorted_files_give_one_run_and_the_merge_interleaves_files_in_time_order() -> TestResult {
+        let dir = tempfile::tempdir().must()?;
         let collected = Arc::new(Mutex::new(Collected::default()));
         // A classic WindowsUpdate.log steps back by milliseconds.
         collect_into(dir.path(), 0, &[(1, 500), (1, 499), (3, 0), (5, 0)], &collected);
         collect_into(dir.path(), 1, &[(0, 0), (2, 0), (4, 0), (4, 0)], &collected);
-        let c = std::mem::take(&mut *collected.lock().unwrap());
+        let c = std::mem::take(&mut *collected.lock().must()?);
         assert_eq!(c.runs.len(), 2, "one run per file");
-        let sources = c.runs.iter().map(|r| RunReader::open(r).unwrap()).collect();
+        let sources = c.runs.iter().map(RunReader::open).collect::<Result<_, _>>().must()?;
         let merged: Vec<String> = Merge::new(sources, Vec::new())
-            .unwrap()
-            .map(|r| r.unwrap().text)
-            .collect();
+            .must()?
+            .map(|r| r.map(|r| r.text))
+            .collect::<Result<_, _>>()
+            .must()?;
         assert_eq!(
             merged,
             [
@@ -795,28 +797,33 @@ mod tests {
                 "f0 line 4"
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn a_file_that_steps_back_beyond_the_window_gives_several_runs_still_merged_in_order() {
-        let dir = tempfile::tempdir().unwrap();
+    fn a_file_that_steps_back_beyond_the_window_gives_several_runs_still_merged_in_order() -> TestResult {
+        let dir = tempfile::tempdir().must()?;
         let collected = Arc::new(Mutex::new(Collected::default()));
         // SORT_WINDOW + 10 records at 59 s, then 10 at 0 s: beyond the window, so a second run.
         let mut times = vec![(59, 0); SORT_WINDOW + 10];
         times.extend(vec![(0, 0); 10]);
         collect_into(dir.path(), 0, &times, &collected);
-        let c = std::mem::take(&mut *collected.lock().unwrap());
+        let c = std::mem::take(&mut *collected.lock().must()?);
         assert_eq!(c.runs.len(), 2);
-        let sources = c.runs.iter().map(|r| RunReader::open(r).unwrap()).collect();
-        let merged: Vec<TimelineRecord> = Merge::new(sources, Vec::new()).unwrap().map(|r| r.unwrap()).collect();
+        let sources = c.runs.iter().map(RunReader::open).collect::<Result<_, _>>().must()?;
+        let merged: Vec<TimelineRecord> = Merge::new(sources, Vec::new())
+            .must()?
+            .collect::<Result<_, _>>()
+            .must()?;
         assert_eq!(merged.len(), SORT_WINDOW + 20);
         assert!(merged.windows(2).all(|w| w[0].time <= w[1].time));
         assert_eq!(merged[0].position, Position::Line(SORT_WINDOW as u64 + 11));
+        Ok(())
     }
 
     #[test]
-    fn a_file_in_reverse_order_gives_many_runs_which_compaction_merges_within_the_open_limit() {
-        let dir = tempfile::tempdir().unwrap();
+    fn a_file_in_reverse_order_gives_many_runs_which_compaction_merges_within_the_open_limit() -> TestResult {
+        let dir = tempfile::tempdir().must()?;
         let collected = Arc::new(Mutex::new(Collected::default()));
         let mut w = RunWriter::new(dir.path().join("0.run"), 0, FileKind::Unknown, None, collected.clone());
         w.window = 2;
@@ -826,47 +833,53 @@ mod tests {
             w.record(&r);
         }
         drop(w);
-        let runs = std::mem::take(&mut collected.lock().unwrap().runs);
+        let runs = std::mem::take(&mut collected.lock().must()?.runs);
         assert!(runs.len() > 40, "reverse order defeats the window: {} runs", runs.len());
-        let runs = compact(runs, dir.path(), 8).unwrap();
+        let runs = compact(runs, dir.path(), 8).must()?;
         assert!(runs.len() <= 8, "{} runs left", runs.len());
-        let sources = runs.iter().map(|r| RunReader::open(r).unwrap()).collect();
-        let merged: Vec<TimelineRecord> = Merge::new(sources, Vec::new()).unwrap().map(|r| r.unwrap()).collect();
+        let sources = runs.iter().map(RunReader::open).collect::<Result<_, _>>().must()?;
+        let merged: Vec<TimelineRecord> = Merge::new(sources, Vec::new())
+            .must()?
+            .collect::<Result<_, _>>()
+            .must()?;
         assert_eq!(merged.len(), 300);
         assert!(merged.windows(2).all(|p| p[0].time <= p[1].time));
         // Equal times keep the order the records came in.
         assert_eq!(merged[0].text, "line 295");
         assert_eq!(merged[5].text, "line 300");
+        Ok(())
     }
 
     #[test]
-    fn entries_round_trip_with_keys_continuations_and_unknown_zones() {
+    fn entries_round_trip_with_keys_continuations_and_unknown_zones() -> TestResult {
         let time = Timestamp {
             basis: TimeBasis::LocalUnknown,
             ..at(7, 123)
         };
         let raw = encode(time, 42, &Position::Key("HKLM\\X".into()), "text é", &["  at A".into()]);
-        let r = decode(&raw[4..], 3).unwrap();
+        let r = decode(&raw[4..], 3).must()?;
         assert_eq!(r.time, time);
         assert_eq!(r.position, Position::Key("HKLM\\X".into()));
         assert_eq!((r.text.as_str(), r.continuation.len(), r.file), ("text é", 1, 3));
         assert!(decode(&raw[4..raw.len() - 1], 3).is_none(), "a cut entry is refused");
+        Ok(())
     }
 
     #[test]
-    fn time_arguments() {
-        let t = parse_time("2024-11-20T10:12:00+01:00").unwrap();
+    fn time_arguments() -> TestResult {
+        let t = parse_time("2024-11-20T10:12:00+01:00").must()?;
         assert_eq!(t.to_string(), "2024-11-20 09:12:00");
         assert_eq!(
-            parse_time("2024-11-20 09:12").unwrap().to_string(),
+            parse_time("2024-11-20 09:12").must()?.to_string(),
             "2024-11-20 09:12:00"
         );
-        assert_eq!(parse_time("2024-11-20").unwrap().to_string(), "2024-11-20 00:00:00");
+        assert_eq!(parse_time("2024-11-20").must()?.to_string(), "2024-11-20 00:00:00");
         assert!(parse_time("yesterday").is_none());
+        Ok(())
     }
 
     #[test]
-    fn tags_are_file_names_made_unique_with_their_folders() {
+    fn tags_are_file_names_made_unique_with_their_folders() -> TestResult {
         let mut files: Vec<TimelineFile> = ["A/WindowsUpdate.log", "B/WindowsUpdate.log", "A/u_ex1.log"]
             .iter()
             .map(|p| TimelineFile {
@@ -883,5 +896,6 @@ mod tests {
         assign_tags(&mut files);
         let tags: Vec<&str> = files.iter().map(|f| f.tag.as_str()).collect();
         assert_eq!(tags, ["A/WindowsUpdate.log", "B/WindowsUpdate.log", "u_ex1.log"]);
+        Ok(())
     }
 }

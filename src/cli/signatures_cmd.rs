@@ -374,13 +374,14 @@ fn wrap_into(out: &mut String, indent: &str, text: &str, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
     use wsus_triage::signatures::predicate::PredicateDef;
 
     /// Equality predicates (`sc-status = "401"`, `fact = "vdir"`) used to print blank: every
     /// predicate of the embedded catalog must show as a rule line that reads back as itself.
     #[test]
-    fn show_prints_every_predicate_of_the_catalog_as_rule_text() {
-        let engine = Engine::load(&[]).unwrap();
+    fn show_prints_every_predicate_of_the_catalog_as_rule_text() -> TestResult {
+        let engine = Engine::load(&[]).must()?;
         let mut equalities = 0;
         for sig in &engine.catalog.signatures {
             let text = show_human(sig);
@@ -392,15 +393,15 @@ mod tests {
                         "{}: {line:?} missing from\n{text}",
                         sig.id
                     );
-                    let back: toml::Table = toml::from_str(line.trim()).unwrap();
-                    let back: PredicateDef = back[field.as_str()].clone().try_into().unwrap();
+                    let back: toml::Table = toml::from_str(line.trim()).must()?;
+                    let back: PredicateDef = back[field.as_str()].clone().try_into().must()?;
                     assert_eq!(back.to_rule_text(), p.to_rule_text(), "{}", sig.id);
                     equalities += matches!(p, PredicateDef::Equals(_)) as usize;
                 }
             }
         }
         assert!(equalities > 10, "the catalog has equality predicates ({equalities})");
-        let auth = show_human(engine.catalog.get("WSUS-CLIENT-HTTP-AUTH-DENIED").unwrap());
+        let auth = show_human(engine.catalog.get("WSUS-CLIENT-HTTP-AUTH-DENIED").must()?);
         assert!(auth.contains("\n      sc-status = \"401\"\n"), "{auth}");
         assert!(
             auth.contains("medium when evidence = \"iis-services-401\", min_distinct = 2\n"),
@@ -410,5 +411,6 @@ mod tests {
             auth.contains("\n      \"cs(User-Agent)\" = { not_regex = \"(?i)^Mozilla/\" }\n"),
             "{auth}"
         );
+        Ok(())
     }
 }

@@ -676,6 +676,7 @@ impl RecordSink for BatchSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     /// A toy multi-line format: a record starts with `[n]` and sets the state to `n`; lines that
     /// start with a space continue the record; other lines are records read with the state.
@@ -773,7 +774,7 @@ mod tests {
     }
 
     #[test]
-    fn word_compare_of_names() {
+    fn word_compare_of_names() -> TestResult {
         for (a, b) in [
             ("", ""),
             ("a", "a"),
@@ -788,10 +789,11 @@ mod tests {
             assert_eq!(same(a, b), a == b, "{a} {b}");
         }
         assert!(!same("time", "time-taken"));
+        Ok(())
     }
 
     #[test]
-    fn chunks_give_what_one_pass_gives() {
+    fn chunks_give_what_one_pass_gives() -> TestResult {
         let data = sample();
         let one = read(&data, TextEncoding::Utf8, &Plan::default());
         assert!(one.2.ansi_lines > 0);
@@ -804,16 +806,17 @@ mod tests {
                 chunk_bytes,
             };
             for threads in [1, 3] {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().must()?;
                 let many = pool.install(|| read(&data, TextEncoding::Utf8, &plan));
                 assert_eq!(many.0, one.0, "chunks of {chunk_bytes}, {threads} threads");
                 assert_eq!((many.1, &many.2), (one.1, &one.2));
             }
         }
+        Ok(())
     }
 
     #[test]
-    fn chunks_start_only_where_the_format_allows() {
+    fn chunks_start_only_where_the_format_allows() -> TestResult {
         let data = sample();
         let text = EightBit::new(&data, TextEncoding::Utf8);
         let chunks = cut_chunks(text, &Toy, 64);
@@ -825,10 +828,11 @@ mod tests {
             assert_eq!(data[pair[0].end - 1], b'\n');
             assert_ne!(data[pair[1].start], b' ');
         }
+        Ok(())
     }
 
     #[test]
-    fn ansi_files_and_lone_cr_files_read_the_same_in_chunks() {
+    fn ansi_files_and_lone_cr_files_read_the_same_in_chunks() -> TestResult {
         let ansi = b"word1 caf\xe9\r\nword2 x\r\n[5]\r\nword3 \xfc\r\n".repeat(50);
         let cr = b"word1 a\r[7]\rword2 b\r  cont\rword3 c\r".repeat(50);
         for (data, encoding) in [(&ansi, TextEncoding::Windows1252), (&cr, TextEncoding::Utf8)] {
@@ -846,5 +850,6 @@ mod tests {
         }
         let (rows, _, _) = read(&ansi, TextEncoding::Windows1252, &Plan::default());
         assert!(rows[0].contains("word1 café"), "{}", rows[0]);
+        Ok(())
     }
 }

@@ -496,6 +496,7 @@ fn offset_in(outer: &str, inner: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     fn doc(text: &str) -> ReadConfig {
         read(text.as_bytes(), None)
@@ -506,7 +507,7 @@ mod tests {
     }
 
     #[test]
-    fn elements_and_attributes_know_their_lines() {
+    fn elements_and_attributes_know_their_lines() -> TestResult {
         let r = doc("<configuration>\r\n  <a x=\"1\"\r\n     y=\"2\" />\r\n</configuration>\r\n");
         assert!(r.problems.finish().is_empty());
         let a = &r.doc.elements[1];
@@ -515,10 +516,11 @@ mod tests {
         assert_eq!(a.attr("Y").map(|x| (x.line, x.value.as_str())), Some((3, "2")));
         assert_eq!(r.doc.line_text(3), "     y=\"2\" />");
         assert_eq!(r.doc.line_text(99), "");
+        Ok(())
     }
 
     #[test]
-    fn multi_line_values_keep_their_pieces_and_lines() {
+    fn multi_line_values_keep_their_pieces_and_lines() -> TestResult {
         let r = doc("<K\tLocation =\"/LM/W3SVC\"\n\tScriptMaps=\".asp,a.dll,1\n\t\t.asmx,b.dll,1\"\n>\n</K>\n");
         let k = &r.doc.elements[0];
         assert_eq!(k.value("Location"), Some("/LM/W3SVC"));
@@ -527,10 +529,11 @@ mod tests {
             pieces,
             vec![(2, ".asp,a.dll,1".to_string()), (3, ".asmx,b.dll,1".to_string())]
         );
+        Ok(())
     }
 
     #[test]
-    fn unclosed_element_is_closed_by_its_parent_end_tag() {
+    fn unclosed_element_is_closed_by_its_parent_end_tag() -> TestResult {
         let r = doc(
             "<location path=\"Contoso\">\n <security>\n  <access sslFlags=\"ssl\">\n </security>\n <x/>\n</location>\n",
         );
@@ -542,19 +545,20 @@ mod tests {
                 "<access> is not closed (closed by </security> at line 4)"
             )]
         );
-        let x = r.doc.elements.iter().position(|e| e.name == "x").unwrap();
+        let x = r.doc.elements.iter().position(|e| e.name == "x").must()?;
         assert_eq!(
             r.doc.elements[x].parent,
             Some(0),
             "x belongs to location, not to access"
         );
+        Ok(())
     }
 
     #[test]
-    fn truncated_file_keeps_complete_attributes_of_the_cut_tag() {
+    fn truncated_file_keeps_complete_attributes_of_the_cut_tag() -> TestResult {
         let r = doc("<configuration>\n<add name=\"WsusPool\" queueLength=\"2000\" managedRun");
         let problems = r.problems.finish();
-        let add = r.doc.elements.iter().find(|e| e.name == "add").unwrap();
+        let add = r.doc.elements.iter().find(|e| e.name == "add").must()?;
         assert_eq!(add.value("queueLength"), Some("2000"));
         assert_eq!(add.line, 2);
         assert!(
@@ -567,10 +571,11 @@ mod tests {
             problems.iter().any(|p| p.message.contains("still open")),
             "{problems:?}"
         );
+        Ok(())
     }
 
     #[test]
-    fn syntax_error_skips_to_the_next_tag() {
+    fn syntax_error_skips_to_the_next_tag() -> TestResult {
         let r = doc("<configuration>\n<!-- cut comment\n<a v=\"1\"/>\n</configuration>\n");
         // An unclosed comment swallows the rest: nothing after it can be trusted, but nothing panics.
         assert!(!r.problems.finish().is_empty());
@@ -583,10 +588,11 @@ mod tests {
             "{:?}",
             names(&r.doc)
         );
+        Ok(())
     }
 
     #[test]
-    fn utf16_and_bom_give_the_same_lines() {
+    fn utf16_and_bom_give_the_same_lines() -> TestResult {
         let text = "<configuration>\r\n<a enabled=\"false\" />\r\n</configuration>\r\n";
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
@@ -600,19 +606,21 @@ mod tests {
             );
             assert_eq!(r.doc.line_text(2), "<a enabled=\"false\" />");
         }
+        Ok(())
     }
 
     #[test]
-    fn encrypted_values_are_counted_and_flagged() {
+    fn encrypted_values_are_counted_and_flagged() -> TestResult {
         let r = doc("<a password=\"[enc:AesProvider:QUJD:enc]\" user=\"x\"/>");
-        assert!(r.doc.elements[0].attr("password").unwrap().is_encrypted());
-        assert!(!r.doc.elements[0].attr("user").unwrap().is_encrypted());
+        assert!(r.doc.elements[0].attr("password").must()?.is_encrypted());
+        assert!(!r.doc.elements[0].attr("user").must()?.is_encrypted());
         assert_eq!(r.doc.encrypted_values, 1);
         assert_eq!(r.notes.len(), 1);
+        Ok(())
     }
 
     #[test]
-    fn stray_end_tag_is_reported_and_ignored() {
+    fn stray_end_tag_is_reported_and_ignored() -> TestResult {
         let r = doc("<a>\n</b>\n<c/>\n</a>\n");
         assert_eq!(
             r.problems.finish(),
@@ -622,15 +630,17 @@ mod tests {
             (r.doc.elements[1].name.as_str(), r.doc.elements[1].parent),
             ("c", Some(0))
         );
+        Ok(())
     }
 
     #[test]
-    fn hostile_nesting_is_bounded() {
+    fn hostile_nesting_is_bounded() -> TestResult {
         let text = format!("{}{}", "<a>".repeat(10_000), "</a>".repeat(10_000));
         let r = doc(&text);
         assert_eq!(r.doc.elements.len(), MAX_DEPTH);
         let problems = r.problems.finish();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].message.contains("deeper than 64"));
+        Ok(())
     }
 }

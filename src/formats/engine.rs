@@ -863,14 +863,15 @@ fn ends_with_line_end(data: &[u8], encoding: TextEncoding) -> bool {
 mod tests {
     use super::*;
     use crate::grammars::GrammarFile;
+    use crate::testing::{Must, TestResult};
 
-    fn layout(record: &str) -> RecordLayout {
+    fn layout(record: &str) -> Result<RecordLayout, String> {
         let file = GrammarFile {
             path: "formats/t.toml".into(),
             text: format!("id = \"t\"\nkind = \"wsus-setup-log\"\ntitle = \"t\"\n{record}").into(),
             origin: "test".into(),
         };
-        RecordLayout::from_file(&file).unwrap().unwrap()
+        RecordLayout::from_file(&file).must()?.must()
     }
 
     struct Lines(Vec<(u64, usize, Option<String>, Option<String>)>);
@@ -897,11 +898,15 @@ mod tests {
     }
 
     #[test]
-    fn end_marked_records_without_a_start_pattern() {
-        let l = layout("[record]\nend = ';$'\n[[record.layouts]]\npattern = '(?s)^(?P<message>.*);$'\n");
+    fn end_marked_records_without_a_start_pattern() -> TestResult {
+        let l = layout("[record]\nend = ';$'\n[[record.layouts]]\npattern = '(?s)^(?P<message>.*);$'\n")?;
         let (sink, out) = run(&l, "one;\ntwo\nlines;\n\nthree;\n");
         assert!(out.problems.is_empty(), "{:?}", out.problems);
-        let got: Vec<_> = sink.0.iter().map(|r| (r.0, r.1, r.2.clone().unwrap())).collect();
+        let got: Vec<_> = sink
+            .0
+            .iter()
+            .map(|r| (r.0, r.1, r.2.clone().unwrap_or_default()))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -910,13 +915,14 @@ mod tests {
                 (5, 0, "three".into())
             ]
         );
+        Ok(())
     }
 
     #[test]
-    fn an_until_end_ignore_closes_the_open_record() {
+    fn an_until_end_ignore_closes_the_open_record() -> TestResult {
         let l = layout(
             "[record]\n[[record.layouts]]\nseparator = \"whitespace\"\ncolumns = [\"=REC\"]\n[[record.ignore]]\npattern = '^-- cut --'\nnote = \"cut\"\nuntil_end = true\n",
-        );
+        )?;
         let (sink, out) = run(&l, "REC a\n  more\n-- cut --\nREC b\n");
         assert_eq!(sink.0.len(), 1);
         assert_eq!((sink.0[0].0, sink.0[0].1), (1, 1));
@@ -924,13 +930,14 @@ mod tests {
             out.notes,
             vec!["line 3 on (2 lines): cut; not read as records".to_string()]
         );
+        Ok(())
     }
 
     #[test]
-    fn blank_lines_and_prefix_severity_words() {
+    fn blank_lines_and_prefix_severity_words() -> TestResult {
         let l = layout(
             "[record]\nother_lines = \"record\"\nblank_lines = \"skip\"\n[[record.layouts]]\npattern = '^(?P<message>\\S.*)$'\n[record.severity]\nmatch = \"prefix\"\nerror = [\"fatal\"]\nwarning = [\"WARN\"]\n",
-        );
+        )?;
         let (sink, out) = run(&l, "FATAL: x\n\n   \nnote: warn later\nwarning: z\n");
         assert!(out.problems.is_empty());
         let got: Vec<_> = sink.0.iter().map(|r| (r.0, r.3.clone())).collect();
@@ -938,5 +945,6 @@ mod tests {
             got,
             vec![(1, Some("error".into())), (4, None), (5, Some("warning".into()))]
         );
+        Ok(())
     }
 }

@@ -765,9 +765,10 @@ pub fn unescape(raw: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     #[test]
-    fn templates_insert_values_and_keep_missing_ones() {
+    fn templates_insert_values_and_keep_missing_ones() -> TestResult {
         let t = Template::parse(
             "A process serving application pool '%1' terminated. The process id was '%2'. Code '0x%3'.",
         );
@@ -780,15 +781,16 @@ mod tests {
         let ten: Vec<String> = (1..=10).map(|i| format!("v{i}")).collect();
         let ten: Vec<&str> = ten.iter().map(String::as_str).collect();
         assert_eq!(Template::parse("%100 %2%").render(&ten), "v100 v2%");
+        Ok(())
     }
 
     #[test]
-    fn embedded_catalog_loads_and_keys_on_provider_and_low_bits() {
+    fn embedded_catalog_loads_and_keys_on_provider_and_low_bits() -> TestResult {
         let files = GrammarFiles::embedded();
-        let catalog = MessageCatalog::from_files(&files).expect("grammars/events loads");
+        let catalog = MessageCatalog::from_files(&files).must()?;
         assert_eq!(catalog.len(), 78, "templates in grammars/events");
         assert_eq!(MessageCatalog::embedded().len(), catalog.len());
-        let was = catalog.template("microsoft-windows-was", 5002).unwrap();
+        let was = catalog.template("microsoft-windows-was", 5002).must()?;
         assert!(
             was.render(&["WsusPool"])
                 .starts_with("Application pool 'WsusPool' is being")
@@ -798,7 +800,7 @@ mod tests {
         assert_eq!(
             catalog
                 .template("Windows Server Update Services", 9999)
-                .unwrap()
+                .must()?
                 .render(&["x"]),
             "x"
         );
@@ -807,10 +809,11 @@ mod tests {
             catalog.title("Windows Server Update Services", 12072),
             Some("The WSUS content directory is not accessible")
         );
+        Ok(())
     }
 
     #[test]
-    fn levels_from_numbers_and_localized_names() {
+    fn levels_from_numbers_and_localized_names() -> TestResult {
         assert_eq!(level_name(2), Some("Error"));
         assert_eq!(level_name(0), Some("Information"));
         assert_eq!(normalize_level("Fehler"), Some("Error"));
@@ -818,13 +821,14 @@ mod tests {
         assert_eq!(normalize_level("4"), Some("Information"));
         assert_eq!(normalize_level("Success Audit"), Some("Audit Success"));
         assert_eq!(normalize_level("whatever"), None);
+        Ok(())
     }
 
     const WAS_5002: &str = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><Provider Name="Microsoft-Windows-WAS" Guid="{524b5d04-133c-4a62-8362-64e8edb9ce40}" EventSourceName="WAS"/><EventID Qualifiers="49152">5002</EventID><Version>0</Version><Level>2</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x80000000000000</Keywords><TimeCreated SystemTime="2024-11-20T06:19:58.0020000Z"/><EventRecordID>5</EventRecordID><Correlation/><Execution ProcessID="0" ThreadID="0"/><Channel>System</Channel><Computer>WSUS01.contoso.local</Computer><Security/></System><EventData><Data Name="AppPoolID">WsusPool</Data></EventData></Event>"#;
 
     #[test]
-    fn event_xml_values_are_ranges_of_the_xml() {
-        let x = read_event_xml(WAS_5002).unwrap();
+    fn event_xml_values_are_ranges_of_the_xml() -> TestResult {
+        let x = read_event_xml(WAS_5002).must()?;
         let catalog = MessageCatalog::embedded();
         let f = x.fields(WAS_5002, catalog);
         let got: Vec<(&str, &str)> = f.iter().collect();
@@ -848,10 +852,10 @@ mod tests {
             ]
         );
         // Borrowed: the value points into the XML itself.
-        let pool = f.get("data:AppPoolID").unwrap();
+        let pool = f.get("data:AppPoolID").must()?;
         let at = pool.as_ptr() as usize - WAS_5002.as_ptr() as usize;
         assert_eq!(&WAS_5002[at..at + pool.len()], "WsusPool");
-        assert_eq!(x.time(WAS_5002).unwrap().to_rfc3339(), "2024-11-20T06:19:58.002Z");
+        assert_eq!(x.time(WAS_5002).must()?.to_rfc3339(), "2024-11-20T06:19:58.002Z");
         let t = |s| parse_system_time(s).map(|t| t.to_string());
         assert_eq!(
             t("2024-11-20T06:19:58.1234567Z").as_deref(),
@@ -865,12 +869,13 @@ mod tests {
         );
         assert_eq!(t("2024-13-20T06:19:58Z"), None);
         assert_eq!(t("1601-01-01T00:00:00.0000000Z"), None);
+        Ok(())
     }
 
     #[test]
-    fn escaped_values_unnamed_data_userdata_and_rendering_info() {
+    fn escaped_values_unnamed_data_userdata_and_rendering_info() -> TestResult {
         let xml = "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='MsiInstaller'/><EventID Qualifiers='0'>11708</EventID><Level>2</Level></System><EventData><Data>Product: A &amp; B -- Installation operation failed.</Data><Data>(NULL)</Data><Data/></EventData><RenderingInfo Culture='en-US'><Message>Product: A &amp; B -- Installation operation failed.</Message></RenderingInfo></Event>";
-        let x = read_event_xml(xml).unwrap();
+        let x = read_event_xml(xml).must()?;
         let f = x.fields(xml, MessageCatalog::embedded());
         assert_eq!(
             f.get("data:1"),
@@ -883,16 +888,17 @@ mod tests {
             Some("Product: A & B -- Installation operation failed.")
         );
         let xml = "<Event><System><Provider Name=\"Microsoft-Windows-Servicing\"/><EventID>2</EventID></System><UserData><CbsPackageChangeState xmlns=\"x\"><PackageIdentifier>KB5046613</PackageIdentifier><IntendedPackageState>5112</IntendedPackageState><IntendedPackageStateTextized>Installed</IntendedPackageStateTextized><ErrorCode>0x0</ErrorCode><Client>UpdateAgentLCU</Client></CbsPackageChangeState></UserData></Event>";
-        let f = read_event_xml(xml).unwrap().fields(xml, MessageCatalog::embedded());
+        let f = read_event_xml(xml).must()?.fields(xml, MessageCatalog::embedded());
         assert_eq!(f.get("data:PackageIdentifier"), Some("KB5046613"));
         assert_eq!(
             f.get("message"),
             Some("Package KB5046613 was successfully changed to the Installed state.")
         );
+        Ok(())
     }
 
     #[test]
-    fn full_32_bit_ids_are_split() {
+    fn full_32_bit_ids_are_split() -> TestResult {
         let f = EventFields {
             provider: Some("WAS".into()),
             event_id: Some("3221230474".into()),
@@ -904,6 +910,7 @@ mod tests {
         assert_eq!(f.get("source"), Some("WAS"));
         assert_eq!(f.get("event-id"), Some("5002"));
         assert_eq!(f.get("qualifiers"), Some("49152"));
-        assert!(f.get("message").unwrap().contains("'WsusPool'"));
+        assert!(f.get("message").must()?.contains("'WsusPool'"));
+        Ok(())
     }
 }

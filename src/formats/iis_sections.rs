@@ -698,6 +698,7 @@ fn mime_facts(
 mod tests {
     use super::*;
     use crate::formats::config_xml;
+    use crate::testing::{Must, TestResult};
 
     fn levels(text: &str) -> (ConfigDoc, ConfigLevels) {
         let read = config_xml::read(text.as_bytes(), None);
@@ -722,21 +723,22 @@ mod tests {
 "#;
 
     #[test]
-    fn effective_value_is_the_most_specific_prefix_level() {
+    fn effective_value_is_the_most_specific_prefix_level() -> TestResult {
         let (doc, levels) = levels(MERGE);
-        let found = levels.effective(&doc, "site/content", ANONYMOUS, "enabled").unwrap();
+        let found = levels.effective(&doc, "site/content", ANONYMOUS, "enabled").must()?;
         assert_eq!((found.attr.value.as_str(), found.attr.line), ("false", 6));
         assert_eq!(levels.label(found.scope), "location Site");
         assert_eq!(levels.basis(found.scope, "Site/Content"), Basis::Inherited);
         // "Site2" is not a path prefix of "Site/Content" nor is "Site" one of "Site2".
-        let found = levels.effective(&doc, "Site2", ANONYMOUS, "enabled").unwrap();
+        let found = levels.effective(&doc, "Site2", ANONYMOUS, "enabled").must()?;
         assert_eq!(found.attr.line, 12);
-        let found = levels.effective(&doc, "Other", ANONYMOUS, "enabled").unwrap();
+        let found = levels.effective(&doc, "Other", ANONYMOUS, "enabled").must()?;
         assert_eq!((found.attr.line, levels.label(found.scope)), (3, "server level"));
+        Ok(())
     }
 
     #[test]
-    fn auth_fact_cites_the_deciding_line_and_fills_schema_defaults() {
+    fn auth_fact_cites_the_deciding_line_and_fills_schema_defaults() -> TestResult {
         let (doc, levels) = levels(MERGE);
         let target = Target {
             path: "Site/Content".into(),
@@ -744,14 +746,14 @@ mod tests {
             anchor_line: 99,
         };
         let mut problems = Problems::default();
-        let fact = auth_fact(&levels, &doc, &target, &mut problems).unwrap();
+        let fact = auth_fact(&levels, &doc, &target, &mut problems).must()?;
         assert_eq!(fact.line, 6);
         assert_eq!(fact.get("anonymous"), Some("false"));
         assert_eq!(fact.get("windows"), Some("false"));
         assert_eq!(fact.get("windows-source"), Some("schema default"));
         assert_eq!(fact.get("basis"), Some("inherited"));
         assert_eq!(fact.get("anonymous-user"), Some(""));
-        let ssl = ssl_fact(&levels, &doc, &target, &mut problems).unwrap();
+        let ssl = ssl_fact(&levels, &doc, &target, &mut problems).must()?;
         assert_eq!(
             (ssl.line, ssl.get("require-ssl"), ssl.get("basis")),
             (9, Some("true"), Some("explicit"))
@@ -761,13 +763,14 @@ mod tests {
             fields: vec![],
             anchor_line: 42,
         };
-        let ssl = ssl_fact(&levels, &doc, &root, &mut problems).unwrap();
+        let ssl = ssl_fact(&levels, &doc, &root, &mut problems).must()?;
         assert_eq!((ssl.line, ssl.get("basis")), (42, Some("schema default")));
         assert!(problems.finish().is_empty());
+        Ok(())
     }
 
     #[test]
-    fn collections_merge_with_remove_and_clear() {
+    fn collections_merge_with_remove_and_clear() -> TestResult {
         let text = r#"<configuration>
 <system.webServer><security><ipSecurity><add ipAddress="10.0.0.1" /><add ipAddress="10.0.0.2" /></ipSecurity></security></system.webServer>
 <location path="S"><system.webServer><security><ipSecurity><remove ipAddress="10.0.0.1" /><add ipAddress="127.0.0.1" allowed="true" /></ipSecurity></security></system.webServer></location>
@@ -778,7 +781,7 @@ mod tests {
             levels
                 .collection(&doc, t, IP_SECURITY, &["ipAddress", "subnetMask", "domainName"])
                 .into_iter()
-                .map(|(id, _)| doc.element(id).unwrap().value("ipAddress").unwrap().to_string())
+                .filter_map(|(id, _)| doc.element(id)?.value("ipAddress").map(str::to_string))
                 .collect()
         };
         assert_eq!(ips("S/x"), vec!["10.0.0.2", "127.0.0.1"]);
@@ -789,7 +792,7 @@ mod tests {
             fields: vec![],
             anchor_line: 1,
         };
-        let fact = ip_fact(&levels, &doc, &t, &mut problems).unwrap();
+        let fact = ip_fact(&levels, &doc, &t, &mut problems).must()?;
         assert_eq!(
             (fact.line, fact.get("allow-unlisted"), fact.get("loopback")),
             (4, Some("false"), Some("denied"))
@@ -799,14 +802,15 @@ mod tests {
             fields: vec![],
             anchor_line: 1,
         };
-        let fact = ip_fact(&levels, &doc, &s, &mut problems).unwrap();
+        let fact = ip_fact(&levels, &doc, &s, &mut problems).must()?;
         assert_eq!(fact.get("loopback"), Some("allowed"));
         assert_eq!(fact.get("denied-rules"), Some("1"));
         assert_eq!(fact.line, 2, "the first deny rule decides");
+        Ok(())
     }
 
     #[test]
-    fn an_encrypted_deciding_value_is_a_located_problem_not_a_guess() {
+    fn an_encrypted_deciding_value_is_a_located_problem_not_a_guess() -> TestResult {
         let text = "<configuration>\n<location path=\"S\">\n<system.webServer><security><authentication>\n<anonymousAuthentication enabled=\"[enc:AesProvider:QUJD:enc]\" />\n</authentication></security></system.webServer>\n</location>\n</configuration>\n";
         let (doc, levels) = levels(text);
         let target = Target {
@@ -815,16 +819,17 @@ mod tests {
             anchor_line: 1,
         };
         let mut problems = Problems::default();
-        let fact = auth_fact(&levels, &doc, &target, &mut problems).unwrap();
+        let fact = auth_fact(&levels, &doc, &target, &mut problems).must()?;
         assert_eq!((fact.get("anonymous"), fact.line), (Some("unknown"), 4));
         assert_eq!(
             problems.finish(),
             vec![Problem::at_line(4, "enabled is encrypted: its value is unknown")]
         );
+        Ok(())
     }
 
     #[test]
-    fn web_config_levels_assume_no_schema_default() {
+    fn web_config_levels_assume_no_schema_default() -> TestResult {
         let text = "<configuration>\n<location path=\"ApiRemoting30\">\n<system.webServer><security><access sslFlags=\"Ssl,SslRequireCert\" /></security></system.webServer>\n</location>\n</configuration>\n";
         let read = config_xml::read(text.as_bytes(), None);
         let levels = ConfigLevels::build(&read.doc, FileLevel::WebConfig);
@@ -841,10 +846,11 @@ mod tests {
             fields: vec![],
             anchor_line: 2,
         };
-        let ssl = ssl_fact(&levels, &read.doc, &api, &mut problems).unwrap();
+        let ssl = ssl_fact(&levels, &read.doc, &api, &mut problems).must()?;
         assert_eq!(
             (ssl.get("client-certificates"), ssl.get("source")),
             (Some("require"), Some("web.config location ApiRemoting30"))
         );
+        Ok(())
     }
 }

@@ -641,33 +641,36 @@ fn compression_fact(doc: &ConfigDoc, key: &Key) -> Fact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     #[test]
-    fn parent_paths_stop_at_the_web_service() {
+    fn parent_paths_stop_at_the_web_service() -> TestResult {
         assert_eq!(parent("/lm/w3svc/1/root/content"), Some("/lm/w3svc/1/root"));
         assert_eq!(parent("/lm/w3svc/1"), Some("/lm/w3svc"));
         assert_eq!(parent("/lm/w3svc"), None);
         assert_eq!(parent("/lm/mimemap"), None);
+        Ok(())
     }
 
     #[test]
-    fn vdir_keys_are_below_root() {
+    fn vdir_keys_are_below_root() -> TestResult {
         let key = |location: &str, kind: &str| Key {
             location: location.into(),
             path: key_path(location),
             kind: kind.into(),
             element: 0,
         };
-        let v = VdirKey::of(&key("/LM/W3SVC/1/ROOT/Content", "IIsWebVirtualDir")).unwrap();
+        let v = VdirKey::of(&key("/LM/W3SVC/1/ROOT/Content", "IIsWebVirtualDir")).must()?;
         assert_eq!((v.site_id.as_str(), v.url.as_str()), ("1", "/Content"));
-        let v = VdirKey::of(&key("/LM/W3SVC/98004751/root", "IIsWebVirtualDir")).unwrap();
+        let v = VdirKey::of(&key("/LM/W3SVC/98004751/root", "IIsWebVirtualDir")).must()?;
         assert_eq!(v.url, "/");
         assert!(VdirKey::of(&key("/LM/W3SVC/1", "IIsWebServer")).is_none());
         assert!(VdirKey::of(&key("/LM/W3SVC/AppPools/WsusPool", "IIsWebVirtualDir")).is_none());
+        Ok(())
     }
 
     #[test]
-    fn auth_flags_symbolic_numeric_and_wrapped() {
+    fn auth_flags_symbolic_numeric_and_wrapped() -> TestResult {
         let attr = |value: &str| Attr {
             name: "AuthFlags".into(),
             value: value.into(),
@@ -683,5 +686,6 @@ mod tests {
         let mut problems = Problems::default();
         assert_eq!(parse_auth_flags(&attr("AuthNTLM | AuthKerberos"), &mut problems), 4);
         assert_eq!(problems.finish().len(), 1);
+        Ok(())
     }
 }

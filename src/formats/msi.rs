@@ -39,6 +39,7 @@ mod tests {
     use crate::intake::decode::TextEncoding;
     use crate::kind::FileKind;
     use crate::records::{Record, RecordSink};
+    use crate::testing::{Must, TestResult};
 
     struct Actions(Vec<(u64, Option<String>)>);
     impl RecordSink for Actions {
@@ -51,7 +52,7 @@ mod tests {
     }
 
     #[test]
-    fn nested_actions_and_an_end_without_a_start() {
+    fn nested_actions_and_an_end_without_a_start() -> TestResult {
         let text = "Action start 10:00:00: INSTALL.\n\
                     Action start 10:00:01: CostInitialize.\n\
                     MSI (s) (A0:44) [10:00:01:100]: inside CostInitialize\n\
@@ -69,7 +70,7 @@ mod tests {
             options: &options,
         };
         let mut sink = Actions(Vec::new());
-        let out = parse(FileKind::MsiLog, &input, &mut sink).unwrap();
+        let out = parse(FileKind::MsiLog, &input, &mut sink).must()?;
         assert!(out.problems.is_empty(), "{:?}", out.problems);
         let action = |line: u64| sink.0.iter().find(|(n, _)| *n == line).and_then(|(_, a)| a.clone());
         assert_eq!(action(3).as_deref(), Some("CostInitialize"));
@@ -80,5 +81,6 @@ mod tests {
             "its own name, and the stack is unchanged"
         );
         assert_eq!(action(8), None);
+        Ok(())
     }
 }

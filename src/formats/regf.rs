@@ -430,31 +430,35 @@ pub fn filetime(ft: u64) -> Option<chrono::NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     #[test]
-    fn not_a_hive_is_an_error_at_offset_zero() {
+    fn not_a_hive_is_an_error_at_offset_zero() -> TestResult {
         assert_eq!(Hive::open(b"regf").err().map(|e| e.offset), Some(0));
         let mut block = vec![0u8; 4096];
         block[..4].copy_from_slice(b"rEgf");
         assert!(Hive::open(&block).is_err());
+        Ok(())
     }
 
     #[test]
-    fn empty_hive_reports_checksum_truncation_and_missing_bin() {
+    fn empty_hive_reports_checksum_truncation_and_missing_bin() -> TestResult {
         let mut block = vec![0u8; 4096];
         block[..4].copy_from_slice(b"regf");
         block[40..44].copy_from_slice(&4096u32.to_le_bytes());
-        let (hive, problems) = Hive::open(&block).unwrap();
+        let (hive, problems) = Hive::open(&block).must()?;
         let offsets: Vec<u64> = problems.iter().map(|p| p.offset).collect();
         assert_eq!(offsets, vec![508, 40, 4096]);
         assert!(hive.root().is_err());
+        Ok(())
     }
 
     #[test]
-    fn filetime_converts() {
+    fn filetime_converts() -> TestResult {
         assert_eq!(
             filetime(133_765_668_000_000_000).map(|t| t.to_string()),
             Some("2024-11-20 09:00:00".into())
         );
+        Ok(())
     }
 }

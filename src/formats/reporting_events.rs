@@ -34,6 +34,7 @@ mod tests {
     use crate::intake::decode::TextEncoding;
     use crate::kind::FileKind;
     use crate::records::{Record, RecordSink};
+    use crate::testing::{Must, TestResult};
 
     struct Hresults(Vec<String>);
     impl RecordSink for Hresults {
@@ -43,7 +44,7 @@ mod tests {
     }
 
     #[test]
-    fn hresults_of_any_length_become_unambiguous() {
+    fn hresults_of_any_length_become_unambiguous() -> TestResult {
         let line = |hr: &str| {
             format!(
                 "{{5D1A7C0E-3B7F-4C11-9E2A-7F4B8D2C6A10}}\t2024-05-06 07:08:09:123+0200\t1\t161 [AGENT_DOWNLOAD_FAILED]\t101\t{{2B7E6C3A-91D4-4F0B-A8E5-6C1D3F9B2E47}}\t201\t{hr}\tAutomaticUpdates\tFailure\tContent Download\tError: Download failed.\n"
@@ -62,11 +63,12 @@ mod tests {
             options: &options,
         };
         let mut sink = Hresults(Vec::new());
-        let out = parse(FileKind::ReportingEventsLog, &input, &mut sink).unwrap();
+        let out = parse(FileKind::ReportingEventsLog, &input, &mut sink).must()?;
         assert!(out.problems.is_empty(), "{:?}", out.problems);
         assert_eq!(
             sink.0,
             ["0x80244019", "0x00000000", "0x00000010", "0x00240005", "not-hex"]
         );
+        Ok(())
     }
 }

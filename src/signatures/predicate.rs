@@ -210,44 +210,48 @@ fn contains_ignore_ascii_case(haystack: &str, lower_needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
-    fn p(toml_value: &str) -> Predicate {
+    fn p(toml_value: &str) -> Result<Predicate, String> {
         #[derive(Deserialize)]
         struct W {
             v: PredicateDef,
         }
-        let w: W = toml::from_str(&format!("v = {toml_value}")).unwrap();
-        w.v.compile().unwrap()
+        let w: W = toml::from_str(&format!("v = {toml_value}")).must()?;
+        w.v.compile()
     }
 
     #[test]
-    fn equality_and_lists() {
-        assert!(p("\"401\"").test(Some("401")));
-        assert!(!p("\"401\"").test(Some("4011")));
-        assert!(!p("\"401\"").test(None));
-        assert!(p("{ any = [\"200\", \"206\"] }").test(Some("206")));
+    fn equality_and_lists() -> TestResult {
+        assert!(p("\"401\"")?.test(Some("401")));
+        assert!(!p("\"401\"")?.test(Some("4011")));
+        assert!(!p("\"401\"")?.test(None));
+        assert!(p("{ any = [\"200\", \"206\"] }")?.test(Some("206")));
+        Ok(())
     }
 
     #[test]
-    fn regexes_and_absent_fields() {
-        assert!(p("{ regex = '(?i)^/content/' }").test(Some("/Content/3C/x.cab")));
-        assert!(p("{ not_regex = '^Mozilla/5' }").test(None));
-        assert!(!p("{ not_regex = '^Mozilla/5' }").test(Some("Mozilla/5.0+(Windows)")));
+    fn regexes_and_absent_fields() -> TestResult {
+        assert!(p("{ regex = '(?i)^/content/' }")?.test(Some("/Content/3C/x.cab")));
+        assert!(p("{ not_regex = '^Mozilla/5' }")?.test(None));
+        assert!(!p("{ not_regex = '^Mozilla/5' }")?.test(Some("Mozilla/5.0+(Windows)")));
+        Ok(())
     }
 
     #[test]
-    fn codes_compare_as_values() {
-        let c = p("{ code = \"0x80244017\" }");
+    fn codes_compare_as_values() -> TestResult {
+        let c = p("{ code = \"0x80244017\" }")?;
         assert!(c.test(Some("*FAILED* [80244017] SyncUpdates")));
         assert!(c.test(Some("error = 0X80244017, soap client error = 10")));
         assert!(!c.test(Some("*FAILED* [80244018]")));
-        let w = p("{ code = \"0x80072EE2\" }");
+        let w = p("{ code = \"0x80072EE2\" }")?;
         assert!(w.test(Some("12002")), "a Win32 number matches its HRESULT");
+        Ok(())
     }
 
     /// `signatures show` printed equality predicates blank: a bare string is not a TOML document.
     #[test]
-    fn every_predicate_kind_is_rendered_as_rule_text_that_reads_back() {
+    fn every_predicate_kind_is_rendered_as_rule_text_that_reads_back() -> TestResult {
         for (written, rendered) in [
             ("\"401\"", "\"401\""),
             ("{ any = [\"200\", \"206\"] }", "{ any = [\"200\", \"206\"] }"),
@@ -266,20 +270,22 @@ mod tests {
             struct W {
                 v: PredicateDef,
             }
-            let def = toml::from_str::<W>(&format!("v = {written}")).unwrap().v;
+            let def = toml::from_str::<W>(&format!("v = {written}")).must()?.v;
             let text = def.to_rule_text();
             assert_eq!(text, rendered, "{written}");
-            let back = toml::from_str::<W>(&format!("v = {text}")).unwrap().v;
+            let back = toml::from_str::<W>(&format!("v = {text}")).must()?.v;
             assert_eq!(back.to_rule_text(), text, "{written} reads back as written");
         }
         assert_eq!(rule_key("sc-status"), "sc-status");
         assert_eq!(rule_key("cs(User-Agent)"), "\"cs(User-Agent)\"");
+        Ok(())
     }
 
     #[test]
-    fn contains_is_case_insensitive_and_ranges_are_numeric() {
-        assert!(p("{ contains = \"webexception\" }").test(Some("System.Net.WebException: x")));
-        assert!(p("{ at_least = 1000 }").test(Some("30000")));
-        assert!(!p("{ at_least = 1000 }").test(Some("-")));
+    fn contains_is_case_insensitive_and_ranges_are_numeric() -> TestResult {
+        assert!(p("{ contains = \"webexception\" }")?.test(Some("System.Net.WebException: x")));
+        assert!(p("{ at_least = 1000 }")?.test(Some("30000")));
+        assert!(!p("{ at_least = 1000 }")?.test(Some("-")));
+        Ok(())
     }
 }

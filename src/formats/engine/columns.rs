@@ -74,6 +74,7 @@ fn next_token(body: &str, pos: usize, separator: Separator) -> Option<(Range<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     fn cols(specs: &[Column], sep: Separator, line: &str) -> Option<Vec<(String, String)>> {
         split(line, sep, specs, Some("message")).map(|v| {
@@ -99,20 +100,21 @@ mod tests {
     }
 
     #[test]
-    fn tab_and_space_renderings_give_the_same_fields() {
+    fn tab_and_space_renderings_give_the_same_fields() -> TestResult {
         let tab = "2024-05-06 07:08:09.123 UTC\tInfo\tWsusService.15\tEventLogEventReporter.ReportEvent\tEventId=381";
         let spaces =
             "2024-05-06 07:08:09.123 UTC  Info         WsusService.15 EventLogEventReporter.ReportEvent  EventId=381";
-        let a = cols(&sdl(), Separator::Whitespace, tab).unwrap();
-        let b = cols(&sdl(), Separator::Whitespace, spaces).unwrap();
+        let a = cols(&sdl(), Separator::Whitespace, tab).must()?;
+        let b = cols(&sdl(), Separator::Whitespace, spaces).must()?;
         assert_eq!(a, b);
         assert_eq!(a[3], ("process".into(), "WsusService".into()));
         assert_eq!(a[4], ("thread".into(), "15".into()));
         assert_eq!(a[6], ("message".into(), "EventId=381".into()));
+        Ok(())
     }
 
     #[test]
-    fn missing_columns_and_wrong_literals_do_not_match() {
+    fn missing_columns_and_wrong_literals_do_not_match() -> TestResult {
         assert!(cols(&sdl(), Separator::Whitespace, "   at Microsoft.UpdateServices.X()").is_none());
         assert!(cols(&sdl(), Separator::Whitespace, "2024-05-06 07:08:09.123 UTC Info").is_none());
         assert!(
@@ -128,21 +130,22 @@ mod tests {
             Separator::Whitespace,
             "2024-05-06 07:08:09.123 UTC Info w3wp.5 A.B",
         )
-        .unwrap();
-        assert_eq!(header_only.last().unwrap(), &("message".into(), "".into()));
+        .must()?;
+        assert_eq!(header_only.last().must()?, &("message".into(), "".into()));
         let trailing = cols(
             &sdl(),
             Separator::Whitespace,
             "2024-05-06 07:08:09.123 UTC Info w3wp.5 A.B  ",
         )
-        .unwrap();
-        assert_eq!(trailing.last().unwrap(), &("message".into(), "".into()));
+        .must()?;
+        assert_eq!(trailing.last().must()?, &("message".into(), "".into()));
+        Ok(())
     }
 
     #[test]
-    fn tab_columns_may_be_empty() {
+    fn tab_columns_may_be_empty() -> TestResult {
         let specs = vec![Column::Field("a".into()), Column::Field("b".into())];
-        let got = cols(&specs, Separator::Tab, "x\t\t  rest").unwrap();
+        let got = cols(&specs, Separator::Tab, "x\t\t  rest").must()?;
         assert_eq!(
             got,
             vec![
@@ -151,5 +154,6 @@ mod tests {
                 ("message".into(), "rest".into())
             ]
         );
+        Ok(())
     }
 }

@@ -419,14 +419,15 @@ pub fn offset_seconds(text: &str, style: OffsetStyle) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{Must, TestResult};
 
     fn at(layout: &str, text: &str) -> Option<String> {
-        let p = TimeLayout::compile(layout).unwrap().parse(text)?;
+        let p = TimeLayout::compile(layout).ok()?.parse(text)?;
         Some(format!("{:?} {:?} {:?}", p.date, p.time, p.offset))
     }
 
     #[test]
-    fn dotnet_layouts() {
+    fn dotnet_layouts() -> TestResult {
         assert_eq!(
             at("yyyy-MM-dd HH:mm:ss.fff", "2024-05-06 07:08:09.123").as_deref(),
             Some("Some(2024-05-06) Some(07:08:09.123) None")
@@ -448,10 +449,11 @@ mod tests {
             at("M/d/yyyy h:mm:ss tt", "4/25/2015 4:25:27 PM").as_deref(),
             Some("Some(2015-04-25) Some(16:25:27) None")
         );
+        Ok(())
     }
 
     #[test]
-    fn whole_text_must_match_and_values_must_exist() {
+    fn whole_text_must_match_and_values_must_exist() -> TestResult {
         assert_eq!(at("yyyy-MM-dd HH:mm:ss.fff", "2024-05-06 07:08:09.1234"), None);
         assert_eq!(at("yyyy-MM-dd HH:mm:ss.fff", "2024-02-30 07:08:09.123"), None);
         assert_eq!(at("yyyy-MM-dd HH:mm:ss.fff", "2024-05-06 24:08:09.123"), None);
@@ -459,47 +461,53 @@ mod tests {
         assert_eq!(at("HH:mm", ""), None);
         // A space in the layout takes any run of spaces or TABs.
         assert!(at("yyyy-MM-dd HH:mm:ss:fff", "2021-08-28\t03:07:48:216").is_some());
+        Ok(())
     }
 
     #[test]
-    fn layout_typos_are_errors() {
+    fn layout_typos_are_errors() -> TestResult {
         assert!(TimeLayout::compile("yyyy-MM-dd HH:mm:ss.fff").is_ok());
         assert!(TimeLayout::compile("YYYY-MM-DD").is_err());
         assert!(TimeLayout::compile("yyy").is_err());
         assert!(TimeLayout::compile("yyyy-MM-dd'T").is_err());
         assert!(TimeLayout::compile("yyyy-MM-dd'T'HH").is_ok());
         assert!(TimeLayout::compile("").is_err());
+        Ok(())
     }
 
     #[test]
-    fn locale_dates() {
-        let d = |s| LocaleDate::read(s).unwrap();
-        assert_eq!(d("31/10/2023").proves(), Some(DateOrder::DayFirst));
-        assert_eq!(d("4/25/2015").proves(), Some(DateOrder::MonthFirst));
-        assert!(d("12/3/2015").is_ambiguous());
+    fn locale_dates() -> TestResult {
+        let d = |s| LocaleDate::read(s).must();
+        assert_eq!(d("31/10/2023")?.proves(), Some(DateOrder::DayFirst));
+        assert_eq!(d("4/25/2015")?.proves(), Some(DateOrder::MonthFirst));
+        assert!(d("12/3/2015")?.is_ambiguous());
         assert_eq!(
-            d("12/3/2015").to_date(DateOrder::MonthFirst),
+            d("12/3/2015")?.to_date(DateOrder::MonthFirst),
             NaiveDate::from_ymd_opt(2015, 12, 3)
         );
-        assert_eq!(d("20.11.2024").default_order(), DateOrder::DayFirst);
-        assert!(!d("08.03.2021").is_ambiguous(), "dotted dates are day-first everywhere");
-        assert!(d("08-03-2021").is_ambiguous());
-        assert_eq!(d("08-03-2021").default_order(), DateOrder::DayFirst);
+        assert_eq!(d("20.11.2024")?.default_order(), DateOrder::DayFirst);
+        assert!(
+            !d("08.03.2021")?.is_ambiguous(),
+            "dotted dates are day-first everywhere"
+        );
+        assert!(d("08-03-2021")?.is_ambiguous());
+        assert_eq!(d("08-03-2021")?.default_order(), DateOrder::DayFirst);
         assert_eq!(
-            d("2015/12/3").to_date(DateOrder::DayFirst),
+            d("2015/12/3")?.to_date(DateOrder::DayFirst),
             NaiveDate::from_ymd_opt(2015, 12, 3)
         );
         assert_eq!(
-            d("31/10/2023").to_date(DateOrder::MonthFirst),
+            d("31/10/2023")?.to_date(DateOrder::MonthFirst),
             NaiveDate::from_ymd_opt(2023, 10, 31),
             "a date that proves its order ignores the assumed one"
         );
         assert!(LocaleDate::read("10:22:50").is_none());
         assert!(LocaleDate::read("1/2").is_none());
+        Ok(())
     }
 
     #[test]
-    fn offsets_in_both_conventions() {
+    fn offsets_in_both_conventions() -> TestResult {
         assert_eq!(offset_seconds("+0530", OffsetStyle::UtcOffset), Some(19800));
         assert_eq!(offset_seconds("-0400", OffsetStyle::UtcOffset), Some(-14400));
         assert_eq!(offset_seconds("+240", OffsetStyle::BiasMinutes), Some(-14400));
@@ -507,5 +515,6 @@ mod tests {
         assert_eq!(offset_seconds("+060", OffsetStyle::BiasMinutes), Some(-3600));
         assert_eq!(offset_seconds("-60", OffsetStyle::BiasMinutes), Some(3600));
         assert_eq!(offset_seconds("+9999", OffsetStyle::BiasMinutes), None);
+        Ok(())
     }
 }
