@@ -174,11 +174,7 @@ fn recovery<'a>(
         let def = sig.evidence.iter().find(|e| e.id == req.evidence());
         if let Some(resolver) = def.and_then(|d| d.resolved_by.as_deref()) {
             judged = true;
-            let later = stats_of(resolver)
-                .and_then(|r| r.last_time)
-                .zip(s.last_time)
-                .is_some_and(|(ok, bad)| ok > bad);
-            if !later {
+            if !marked_later(stats_of, resolver, s.last_time) {
                 return None;
             }
         } else if !s.keys.is_empty() {
@@ -205,14 +201,27 @@ fn recovery<'a>(
             continue;
         }
         let Some(s) = stats_of(&def.id) else { continue };
-        let Some(bad) = s.last_time else { continue };
-        let later = stats_of(resolver).and_then(|r| r.last_time).is_some_and(|ok| ok > bad);
-        if !later {
+        if s.last_time.is_none() {
+            continue;
+        }
+        if !marked_later(stats_of, resolver, s.last_time) {
             return None;
         }
-        until = until.max(Some(bad));
+        until = until.max(s.last_time);
     }
     until
+}
+
+/// Whether the resolution marker `resolver` was last seen after the failure's last time.
+fn marked_later<'a>(
+    stats_of: &dyn Fn(&str) -> Option<&'a RuleStats>,
+    resolver: &str,
+    last_failure: Option<Timestamp>,
+) -> bool {
+    stats_of(resolver)
+        .and_then(|r| r.last_time)
+        .zip(last_failure)
+        .is_some_and(|(ok, bad)| ok > bad)
 }
 
 fn satisfied<'a>(
